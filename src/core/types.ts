@@ -1,0 +1,153 @@
+/**
+ * Types for every Picket API v1 wire object (reference §2.11, §5.2). These are shared by the
+ * client, the plugin and the bundled authority, so all three speak exactly one shape.
+ */
+
+/** Chain slug as used on the wire (`ethereum`, `polygon`, `solana`, …). Open-ended on purpose. */
+export type ChainSlug = string
+
+/** Chain family: decides signature scheme and the SIWE word substitution (§4.2, §9 #32). */
+export type ChainType = 'ethereum' | 'solana' | 'flow'
+
+/** Signing-message format, a project setting returned with every nonce (§2.1). */
+export type SigningMessageFormat = 'simple' | 'siwe'
+
+/**
+ * Token-gating requirements as a caller may send them (every SDK's variant, §2.11 and §9).
+ * Use `normalizeRequirements` to turn this into `Requirements`.
+ */
+export interface RequirementsInput {
+  contractAddress?: string | null
+  minTokenBalance?: string | number | null
+  allowedWallets?: readonly string[] | null
+  tokenIds?: readonly (string | number)[] | null
+  /** picket-go spelling */
+  token_ids?: readonly (string | number)[] | null
+  collection?: string | readonly string[] | null
+  creatorAddress?: string | null
+  /** snake_case aliases from the first picket-go commit (§9 #31) */
+  contract_address?: string | null
+  min_token_balance?: string | number | null
+  creator_address?: string | null
+  allowed_wallets?: readonly string[] | null
+}
+
+/**
+ * Canonical requirements: absent fields are left out, `minTokenBalance` is a plain decimal
+ * string, `collection` is always a list, ids are strings. Produced frozen by
+ * `normalizeRequirements`.
+ */
+export interface Requirements {
+  readonly contractAddress?: string
+  readonly minTokenBalance?: string
+  readonly allowedWallets?: readonly string[]
+  readonly tokenIds?: readonly string[]
+  readonly collection?: readonly string[]
+  readonly creatorAddress?: string
+}
+
+/** Balances per requirement category, keyed by the requirement string as received (§2.11). */
+export interface TokenBalances {
+  contractAddress?: Record<string, string>
+  collection?: Record<string, string>
+  tokenIds?: Record<string, string>
+  creatorAddress?: Record<string, string>
+}
+
+/** Context needed to rebuild a SIWE message (§2.11). `chainId` may be a string (picket-go). */
+export interface SigningMessageContext {
+  domain?: string
+  uri?: string
+  chainId?: number | string
+  issuedAt?: string
+  chainType?: ChainType | string
+  locale?: string
+}
+
+export interface NonceRequest {
+  chain?: ChainSlug
+  walletAddress: string
+  locale?: string
+}
+
+export interface NonceResponse {
+  nonce: string
+  statement: string
+  format: SigningMessageFormat
+}
+
+export interface AuthRequest {
+  chain?: ChainSlug
+  walletAddress: string
+  signature: string
+  requirements?: RequirementsInput
+  context?: SigningMessageContext
+}
+
+/** `user` in `/auth` and `/authz` answers (§2.2). All four keys are always present. */
+export interface AuthenticatedUser {
+  chain: ChainSlug
+  walletAddress: string
+  displayAddress: string
+  tokenBalances: TokenBalances
+}
+
+export interface AuthResponse {
+  accessToken: string
+  user: AuthenticatedUser
+}
+
+export interface AuthzRequest {
+  accessToken: string
+  requirements: RequirementsInput
+  revalidate?: boolean
+}
+
+/** Claims of a Picket access token (§5.2). */
+export interface AccessTokenPayload extends AuthenticatedUser {
+  iat: number
+  exp: number
+  iss: string
+  sub: string
+  aud: string
+  tid: string
+  ver: number
+  /** legacy single-requirement claims (§5.2) */
+  contractAddress?: string
+  tokenBalance?: string
+  tokenIds?: string[]
+  [claim: string]: unknown
+}
+
+export interface TokenOwnershipRequest {
+  chain?: ChainSlug
+  walletAddress: string
+  contractAddress?: string
+  tokenIds?: readonly (string | number)[]
+  collection?: string | readonly string[]
+  creatorAddress?: string
+  minTokenBalance?: string | number
+}
+
+/** Superset of what every SDK reads (§2.7, §9 #10). */
+export interface TokenOwnershipResponse {
+  allowed: boolean
+  walletAddress: string
+  tokenBalance: string
+  tokenBalances: TokenBalances
+}
+
+export interface ChainInfo {
+  chainSlug: ChainSlug
+  chainId: number
+  chainType: ChainType
+  chainName: string
+  publicRPC: string
+  authorizationSupported: boolean
+}
+
+/** Error body of every non-2xx answer (§3). */
+export interface PicketErrorBody {
+  msg: string
+  code?: string
+}
