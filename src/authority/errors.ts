@@ -1,0 +1,69 @@
+/**
+ * HTTP errors of the authority. Every non-2xx answer is `{ msg, code }` (reference §3): the SDKs
+ * parse the body before looking at the status, and picket-js matches substrings of `msg`
+ * (§2.2), so the messages below are part of the wire contract.
+ */
+
+/** An error the authority answers with verbatim: status, stable `code`, front-end-safe `msg`. */
+export class AuthorityError extends Error {
+  readonly statusCode: number
+  readonly code: string
+
+  constructor(statusCode: number, code: string, msg: string) {
+    super(msg)
+    this.name = 'AuthorityError'
+    this.statusCode = statusCode
+    this.code = code
+  }
+}
+
+/** 400: malformed input. `msg` names the offending field. */
+export function parameterInvalid(msg: string): AuthorityError {
+  return new AuthorityError(400, 'parameter_invalid', msg)
+}
+
+/** 401: no Authorization header at all. */
+export function authenticationRequired(): AuthorityError {
+  return new AuthorityError(
+    401,
+    'authentication_required',
+    'Invalid project key: the Authorization header is missing',
+  )
+}
+
+/** 401: header present but unparseable or the key is unknown. picket-js looks for "invalid project key". */
+export function apiKeyInvalid(): AuthorityError {
+  return new AuthorityError(401, 'api_key_invalid', 'Invalid project key')
+}
+
+/**
+ * 401: the signature does not verify, or there is no live nonce (expired, never issued, or
+ * already consumed). picket-js looks for "invalid signature" and shows "Signature expired".
+ */
+export function invalidSignature(reason?: string): AuthorityError {
+  return new AuthorityError(
+    401,
+    'signature_invalid',
+    reason ? `Invalid signature: ${reason}` : 'Invalid signature',
+  )
+}
+
+/** 401: the access token is malformed, expired, or minted for another project or issuer. */
+export function accessTokenInvalid(reason: string): AuthorityError {
+  return new AuthorityError(401, 'access_token_invalid', `Invalid access token: ${reason}`)
+}
+
+/** 403: the wallet does not satisfy the requirements. Shown to end users by front ends. */
+export function permissionDenied(msg: string): AuthorityError {
+  return new AuthorityError(403, 'permission_denied', msg)
+}
+
+/** 404 with the documented code. */
+export function resourceNotFound(msg: string): AuthorityError {
+  return new AuthorityError(404, 'resource_not_found', msg)
+}
+
+/** 424: an upstream (chain RPC / DAS) failed; never treated as a pass (§3). */
+export function chainUnavailable(msg: string): AuthorityError {
+  return new AuthorityError(424, 'chain_unavailable', msg)
+}

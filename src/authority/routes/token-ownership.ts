@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify'
+import { addDecimals, hasTokenRequirements, isAllowedWallet, meetsRequirements } from '../../core/index.js'
+import type { TokenBalances, TokenOwnershipResponse } from '../../core/types.js'
+import { assertTokenGatingSupported } from '../authorization.js'
+import { parameterInvalid, resourceNotFound } from '../errors.js'
+import { assertWalletAddress } from '../request-context.js'
+import { normalizeTokenOwnershipRequest } from '../request-normalization.js'
+import type { AuthorityRuntime } from '../runtime.js'
+
+/** Sum of every balance read: the legacy single `tokenBalance` (docs, picket-node; §2.7). */
+function totalBalance(tokenBalances: TokenBalances): string {
+  let total = '0'
+  for (const category of Object.values(tokenBalances)) {
+    for (const balance of Object.values(category ?? {}) as string[]) total = addDecimals(total, balance)
+  }
+  return total
+}
+
+/**
+ * `POST /chains/:chain/wallets/:walletAddress/tokenOwnership` (reference §2.7): balances of a
+ * wallet without a session. The body is flat or `{ requirements: {…} }` (§9 #9); the answer is
+ * the superset every SDK reads (§9 #10), and "does not hold" is `allowed: false` with 200.
+ */
+export function registerTokenOwnershipRoute(app: FastifyInstance, runtime: AuthorityRuntime): void {
+  app.post<{ Params: { chain: string; walletAddress: string } }>(
+    '/chains/:chain/wallets/:walletAddress/tokenOwnership',
+    { bodyLimit: runtime.bodyLimit },
+    async (request): Promise<TokenOwnershipResponse> => {
+      const chain = runtime.chains.get(request.params.chain)
+      if (!chain) throw resourceNotFound(`Unsupported chain: ${request.params.chain}`)
+      const { walletAddress } = request.params
+      assertWalletAddress(chain, walletAddress)
+      const requirements = normalizeTokenOwnershipRequest(request.body)
+      if (!hasTokenRequirements(requirements) && !requirements.allowedWallets) {
+        throw parameterInvalid(
+          'tokenOwnership needs a requirement: contractAddress, tokenIds, collection, creatorAddress or allowedWallets',
+        )
+      }
+      let tokenBalances: TokenBalances = {}
+      if (hasTokenRequirements(requirements)) {
+        assertTokenGatingSupported(chain, requirements)
+        tokenBalances = await runtime.balances.readBalances(chain, walletAddress, requirements)
+      }
+      const allowed =
+        isAllowedWallet(walletAddress, requirements, chain.chainType) ||
+        (hasTokenRequirements(requirements) && meetsRequirements({ tokenBalances }, requirements))
+      return { allowed, walletAddress, tokenBalance: totalBalance(tokenBalances), tokenBalances }
+    },
+  )
+}

@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto'
+import { SignJWT } from 'jose'
+import type { AccessTokenPayload, AuthenticatedUser } from '../../core/types.js'
+import { type SigningKey, TOKEN_ALGORITHM } from './signing-key.js'
+
+/** Version of the API that minted a token (`ver` claim, reference §5.2). */
+export const TOKEN_VERSION = 1
+
+export interface AccessTokenInput {
+  user: AuthenticatedUser
+  issuer: string
+  /** Project id (`aud`). */
+  audience: string
+  /** Seconds since the epoch. */
+  issuedAt: number
+  /** Seconds since the epoch. */
+  expiresAt: number
+}
+
+/** Mints an ES256 access token with the Picket claim set (§5.2): `{ accessToken, claims }`. */
+export async function issueAccessToken(
+  key: SigningKey,
+  input: AccessTokenInput,
+): Promise<{ accessToken: string; claims: AccessTokenPayload }> {
+  const { user } = input
+  const claims: AccessTokenPayload = {
+    chain: user.chain,
+    walletAddress: user.walletAddress,
+    displayAddress: user.displayAddress,
+    tokenBalances: user.tokenBalances,
+    iat: input.issuedAt,
+    exp: input.expiresAt,
+    iss: input.issuer,
+    sub: `${user.chain}:${user.walletAddress}`,
+    aud: input.audience,
+    tid: randomUUID(),
+    ver: TOKEN_VERSION,
+  }
+  const accessToken = await new SignJWT(claims)
+    .setProtectedHeader({ alg: TOKEN_ALGORITHM, typ: 'JWT', kid: key.kid })
+    .sign(key.privateKey)
+  return { accessToken, claims }
+}
