@@ -1,0 +1,38 @@
+import type { PicketClient } from '../client/index.js'
+import { assertAccessTokenClaims } from './access-token-claims.js'
+import { InvalidTokenError } from './token-errors.js'
+import type { TokenVerifier } from './token-verifier.js'
+import type { AccessTokenPayload } from './types.js'
+import { classifyUpstreamError } from './upstream-errors.js'
+
+export interface RemoteVerifierOptions {
+  /** When set, tokens whose `aud` is another project are refused even if the API accepts them. */
+  audience?: string
+}
+
+/**
+ * Verifies tokens by asking the Picket API (`POST /auth/validate`), for deployments that do not
+ * hold the signing keys (the hosted API never published them, §5.4). Pair it with the
+ * verified-token cache: then only the first request per token pays the round trip.
+ */
+export function createRemoteVerifier(
+  client: Pick<PicketClient, 'validate'>,
+  options: RemoteVerifierOptions = {},
+): TokenVerifier {
+  return {
+    async verify(token: string): Promise<AccessTokenPayload> {
+      let answer: unknown
+      try {
+        answer = await client.validate(token)
+      } catch (error) {
+        throw classifyUpstreamError(error)
+      }
+      const claims = assertAccessTokenClaims(answer)
+      if (options.audience !== undefined && claims.aud !== options.audience) {
+        throw new InvalidTokenError("the token's 'aud' claim is not accepted")
+      }
+      if (claims.exp * 1000 <= Date.now()) throw new InvalidTokenError('the token has expired')
+      return claims
+    },
+  }
+}

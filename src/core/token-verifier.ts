@@ -1,0 +1,10 @@
+import type { AccessTokenPayload } from './types.js'
+
+/**
+ * Turns a raw access token into verified claims, or throws `InvalidTokenError` (the token is
+ * bad) / `VerifierUnavailableError` (we cannot tell right now). Implemented locally against a
+ * key set (`createLocalVerifier`) or remotely through the Picket API (`createRemoteVerifier`).
+ */
+export interface TokenVerifier {
+  verify(token: string): Promise<AccessTokenPayload>
+}

@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto'
+import { SingleFlightCache } from './single-flight-cache.js'
+import type { AccessTokenPayload } from './types.js'
+
+export interface VerifiedTokenCacheOptions {
+  /** Entries kept at most (default 10 000). */
+  max?: number
+  /** Longest time an entry lives, in ms (default 5 min); never past the token's `exp`. */
+  ttl?: number
+  /** Clock, for tests. */
+  now?: () => number
+}
+
+/** The cache key of a token: its SHA-256, so raw tokens are never kept as map keys. */
+export function tokenCacheKey(token: string): string {
+  return createHash('sha256').update(token).digest('base64url')
+}
+
+/**
+ * Verified claims by SHA-256 of the whole token, so a cache hit costs a hash and a map lookup
+ * instead of an ECDSA verification (or a network round trip in remote mode).
+ *
+ * Rules: bounded LRU; an entry never outlives `exp` nor `ttl`, and `exp` is re-checked on every
+ * hit; concurrent misses for one token share a single verification (single-flight); failures
+ * are never cached, so a token refused during an outage is checked again next time.
+ */
+export class VerifiedTokenCache {
+  readonly #cache: SingleFlightCache<AccessTokenPayload>
+  readonly #ttl: number
+  readonly #now: () => number
+
+  constructor(options: VerifiedTokenCacheOptions = {}) {
+    this.#ttl = options.ttl ?? 300_000
+    this.#now = options.now ?? Date.now
+    this.#cache = new SingleFlightCache({ max: options.max ?? 10_000 })
+  }
+
+  get size(): number {
+    return this.#cache.size
+  }
+
+  /** Cached claims, or the result of `verify` (shared with concurrent callers for this token). */
+  async get(
+    token: string,
+    verify: (token: string) => Promise<AccessTokenPayload>,
+  ): Promise<AccessTokenPayload> {
+    const key = tokenCacheKey(token)
+    const hit = this.#cache.peek(key)
+    if (hit) {
+      if (hit.exp * 1000 > this.#now()) return hit
+      this.#cache.delete(key)
+    }
+    return this.#cache.get(key, async () => {
+      const claims = await verify(token)
+      return { value: claims, ttl: Math.min(this.#ttl, claims.exp * 1000 - this.#now()) }
+    })
+  }
+
+  /** Drops one token (e.g. after revocation). */
+  delete(token: string): void {
+    this.#cache.delete(tokenCacheKey(token))
+  }
+
+  clear(): void {
+    this.#cache.clear()
+  }
+}

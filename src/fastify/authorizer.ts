@@ -1,0 +1,56 @@
+import { PicketAPIError } from '../client/errors.js'
+import type { PicketClient } from '../client/index.js'
+import { requirementsKey } from '../core/requirements.js'
+import { SingleFlightCache } from '../core/single-flight-cache.js'
+import type { AccessTokenPayload, Requirements } from '../core/types.js'
+import { tokenCacheKey } from '../core/verified-token-cache.js'
+import { toClientError } from './upstream.js'
+
+export type AuthzOutcome =
+  | { granted: true; accessToken: string; claims: AccessTokenPayload }
+  | { granted: false; reason: string }
+
+export interface Authorizer {
+  /** `/authz` for a token that lacks the requirements (incremental authorization, §6.4). */
+  incremental(token: string, requirements: Requirements): Promise<AuthzOutcome>
+  /** `/authz` with `revalidate: true`: a fresh chain read. */
+  revalidate(token: string, requirements: Requirements): Promise<AuthzOutcome>
+}
+
+/**
+ * Asks the API to authorize a token for new requirements. Answers are cached per token and
+ * requirements for a short time (`ttl`), and concurrent identical questions share one call, so
+ * a client that ignores the new token (or polls a `revalidate` route) cannot turn every request
+ * into a chain read. Upstream failures are never cached.
+ */
+export function createAuthorizer(options: {
+  client: PicketClient
+  verifyIssuedToken: (token: string) => Promise<AccessTokenPayload>
+  cache: { max: number; ttl: number }
+  realm: string
+}): Authorizer {
+  const { client, realm } = options
+  const answers = new SingleFlightCache<AuthzOutcome>({ max: options.cache.max })
+
+  async function ask(token: string, requirements: Requirements, revalidate: boolean): Promise<AuthzOutcome> {
+    const key = `${revalidate ? 'r' : 'i'}:${tokenCacheKey(token)}:${requirementsKey(requirements)}`
+    return answers.get(key, async () => {
+      try {
+        const { accessToken } = await client.authz({ accessToken: token, requirements, revalidate })
+        // The new token is checked like any other before its claims are trusted.
+        const claims = await options.verifyIssuedToken(accessToken)
+        return { value: { granted: true, accessToken, claims }, ttl: options.cache.ttl }
+      } catch (error) {
+        if (error instanceof PicketAPIError && (error.status === 403 || error.status === 400)) {
+          return { value: { granted: false, reason: error.msg }, ttl: options.cache.ttl }
+        }
+        throw toClientError(error, realm)
+      }
+    })
+  }
+
+  return {
+    incremental: (token, requirements) => ask(token, requirements, false),
+    revalidate: (token, requirements) => ask(token, requirements, true),
+  }
+}

@@ -1,0 +1,28 @@
+import type { PicketClient } from '../client/index.js'
+import type { AccessTokenPayload } from '../core/types.js'
+import type { GateHook } from './gate.js'
+import type { PicketRouteConfig } from './route-config.js'
+
+/** `fastify.picket`: the Picket client, plus `gate()` for manual use and @fastify/auth. */
+export type PicketDecorator = PicketClient & {
+  /** The route gate as a hook function; skips routes that declare `config.picket: false`. */
+  gate(options?: PicketRouteConfig): GateHook
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** fastify-picket route gate: `true`, `{ requirements?, optional?, revalidate?, incremental? }` or `false`. */
+    picket?: PicketRouteConfig
+  }
+  interface FastifyRequest {
+    /** The Picket client (the same instance as `fastify.picket`). */
+    picket: PicketDecorator
+    /** Verified access-token claims, or `null` on anonymous requests to optional or ungated routes. */
+    picketUser: AccessTokenPayload | null
+    /** The raw access token (the new one after incremental authorization), or `null`. */
+    picketToken: string | null
+  }
+  interface FastifyInstance {
+    picket: PicketDecorator
+  }
+}

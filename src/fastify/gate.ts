@@ -1,0 +1,82 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { chainTypeOf } from '../core/chain-type.js'
+import { meetsRequirements } from '../core/meets-requirements.js'
+import { isAllowedWallet, isEmptyRequirements } from '../core/requirements.js'
+import { InvalidTokenError, VerifierUnavailableError } from '../core/token-errors.js'
+import type { AccessTokenPayload, Requirements } from '../core/types.js'
+import type { Authorizer } from './authorizer.js'
+import { insufficient, invalidToken, noToken, unavailable } from './errors.js'
+import type { ResolvedOptions } from './options.js'
+import type { ResolvedGate } from './route-config.js'
+import { readRequestToken } from './token-source.js'
+
+/** Response header that carries a token minted by incremental authorization or revalidation. */
+export const NEW_TOKEN_HEADER = 'picket-access-token'
+
+export interface GateContext {
+  options: ResolvedOptions
+  /** Verified claims for a token (through the cache when it is on). */
+  verify(token: string): Promise<AccessTokenPayload>
+  authorizer: Authorizer
+}
+
+/** Picket's OR: any satisfied token category, or the wallet on `allowedWallets` (§6.2). */
+export function satisfies(claims: AccessTokenPayload, requirements: Requirements): boolean {
+  return (
+    isEmptyRequirements(requirements) ||
+    meetsRequirements(claims, requirements) ||
+    isAllowedWallet(claims.walletAddress, requirements, chainTypeOf(claims.chain))
+  )
+}
+
+export type GateHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+
+/**
+ * The route gate: read the token, verify it (cached), run the revocation check, then the
+ * requirements, asking `/authz` when the route wants incremental authorization or revalidation.
+ * It throws the plugin's typed errors and never sends a reply itself.
+ */
+export function createGateHook(context: GateContext, gate: ResolvedGate): GateHook {
+  const { options, authorizer } = context
+  const { realm } = options
+  const incremental = gate.incremental ?? options.incremental
+
+  return async function picketGate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const token = await readRequestToken(request, options)
+    if (token === undefined) {
+      if (gate.optional) return
+      throw noToken(realm)
+    }
+    request.picketToken = token
+    let claims: AccessTokenPayload
+    try {
+      claims = await context.verify(token)
+    } catch (error) {
+      throw toGateError(error, realm)
+    }
+    if (options.isRevoked && (await options.isRevoked(claims, request))) {
+      throw invalidToken(realm, 'the token has been revoked')
+    }
+
+    // A revalidating route always asks the chain; otherwise the token's own balances decide first.
+    if (gate.revalidate || !satisfies(claims, gate.requirements)) {
+      if (!gate.revalidate && !incremental) {
+        throw insufficient(realm, 'the wallet does not meet the token requirements of this route')
+      }
+      const outcome = gate.revalidate
+        ? await authorizer.revalidate(token, gate.requirements)
+        : await authorizer.incremental(token, gate.requirements)
+      if (!outcome.granted) throw insufficient(realm, outcome.reason)
+      claims = outcome.claims
+      request.picketToken = outcome.accessToken
+      reply.header(NEW_TOKEN_HEADER, outcome.accessToken)
+    }
+    request.picketUser = claims
+  }
+}
+
+export function toGateError(error: unknown, realm: string): unknown {
+  if (error instanceof InvalidTokenError) return invalidToken(realm, error.message)
+  if (error instanceof VerifierUnavailableError) return unavailable(error.message, error.retryAfter)
+  return error
+}
