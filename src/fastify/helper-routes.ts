@@ -48,6 +48,14 @@ const errorAnswer = {
   },
 } as const
 
+/**
+ * OpenAPI `tags` and `summary` for @fastify/swagger. Typed as `{}` because they are not part
+ * of Fastify's own schema type (swagger augments it only when installed).
+ */
+function describe(summary: string): {} {
+  return { tags: ['picket'], summary }
+}
+
 interface NonceBody {
   chain?: string
   walletAddress: string
@@ -94,7 +102,6 @@ export function registerHelperRoutes(fastify: FastifyInstance, options: Resolved
   const { client, realm, cookie } = options
   const shared = routes.routeOptions
   const prefix = routes.prefix
-  const tags = ['picket']
 
   function setSessionCookie(reply: FastifyReply, token: string): void {
     if (!routes || !routes.setCookie || !cookie) return
@@ -114,8 +121,7 @@ export function registerHelperRoutes(fastify: FastifyInstance, options: Resolved
   fastify.post<{ Body: NonceBody }>(`${prefix}/nonce`, {
     ...shared,
     schema: {
-      tags,
-      summary: 'Get the nonce and statement a wallet signs',
+      ...describe('Get the nonce and statement a wallet signs'),
       body: {
         type: 'object',
         required: ['walletAddress'],
@@ -152,8 +158,7 @@ export function registerHelperRoutes(fastify: FastifyInstance, options: Resolved
   fastify.post<{ Body: LoginBody }>(`${prefix}/login`, {
     ...shared,
     schema: {
-      tags,
-      summary: 'Exchange a wallet signature for an access token',
+      ...describe('Exchange a wallet signature for an access token'),
       body: {
         type: 'object',
         required: ['walletAddress', 'signature'],
@@ -200,8 +205,7 @@ export function registerHelperRoutes(fastify: FastifyInstance, options: Resolved
     ...shared,
     config: { ...shared.config, picket: true },
     schema: {
-      tags,
-      summary: 'Authorize the signed-in wallet for new requirements (a new token)',
+      ...describe('Authorize the signed-in wallet for new requirements (a new token)'),
       body: {
         type: 'object',
         required: ['requirements'],
@@ -235,13 +239,13 @@ export function registerHelperRoutes(fastify: FastifyInstance, options: Resolved
   fastify.get(`${prefix}/me`, {
     ...shared,
     config: { ...shared.config, picket: true },
-    schema: { tags, summary: 'The verified claims of the access token' },
+    schema: { ...describe('The verified claims of the access token') },
     handler: async (request) => request.picketUser,
   })
 
   fastify.post(`${prefix}/logout`, {
     ...shared,
-    schema: { tags, summary: 'Clear the session cookie' },
+    schema: { ...describe('Clear the session cookie') },
     handler: async (_request, reply) => {
       const clearCookie = (reply as FastifyReply & { clearCookie?: (n: string, o: object) => void })
         .clearCookie
