@@ -1,0 +1,11 @@
+import { readFileSync } from 'node:fs'
+import t from 'tap'
+import { DEFAULT_USER_AGENT, PACKAGE_VERSION } from '../../src/client/index.js'
+
+t.test('the User-Agent version is the package version', async (t) => {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string
+  }
+  t.equal(PACKAGE_VERSION, pkg.version)
+  t.equal(DEFAULT_USER_AGENT, `fastify-picket/${pkg.version}`)
+})
