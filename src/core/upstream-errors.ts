@@ -5,9 +5,15 @@ import { InvalidTokenError, VerifierUnavailableError } from './token-errors.js'
 const KEY_PROBLEMS = new Set(['api_key_invalid', 'authentication_required'])
 
 /**
+ * Statuses by which the API refuses the token itself. Other 4xx are about the API's situation,
+ * not the token: 424 (a chain provider failed, §3), 429, 408, 409…, so they fail closed as 503.
+ */
+const TOKEN_REFUSED = new Set([400, 401, 403, 404, 410, 422])
+
+/**
  * Classifies a failed Picket API call made on behalf of a request that carried `token`:
- * the API said the token is bad (4xx) → `InvalidTokenError`; the API could not answer (5xx,
- * 429, network, timeout, garbage, or our own key refused) → `VerifierUnavailableError`, so the
+ * the API refused the token (400/401/403/404/410/422) → `InvalidTokenError`; the API could not answer (5xx,
+ * 424, 429, network, timeout, garbage, or our own key refused) → `VerifierUnavailableError`, so the
  * request fails closed with 503 instead of passing or blaming the user.
  */
 export function classifyUpstreamError(
@@ -15,13 +21,7 @@ export function classifyUpstreamError(
 ): InvalidTokenError | VerifierUnavailableError | unknown {
   if (error instanceof PicketAPIError) {
     const { status, apiCode } = error
-    if (
-      status >= 400 &&
-      status < 500 &&
-      status !== 429 &&
-      status !== 408 &&
-      !KEY_PROBLEMS.has(apiCode ?? '')
-    ) {
+    if (TOKEN_REFUSED.has(status) && !KEY_PROBLEMS.has(apiCode ?? '')) {
       return new InvalidTokenError(error.msg, { cause: error })
     }
     return new VerifierUnavailableError(`the Picket API answered ${status}`, {

@@ -19,6 +19,8 @@ export const PROJECT = {
   allowedDomains: ['localhost:3000'],
 }
 export const DOMAIN = 'localhost:3000'
+/** Fixed so that a second authority sharing the key (fault tests) mints interchangeable tokens. */
+export const ISSUER = 'http://picket.test/api/v1'
 
 export interface Stack {
   chain: DevChain
@@ -46,6 +48,7 @@ export async function startStack(): Promise<Stack> {
   const authority = await startAuthority({
     port: 0,
     signingKey: signingJwk as never,
+    issuer: ISSUER,
     projects: [PROJECT],
     chains: { localhost: { rpcUrl: chain.rpcUrl, chainId: chain.chainId } },
     warn: () => {},
