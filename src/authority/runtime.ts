@@ -73,6 +73,17 @@ export interface AuthorityRuntime {
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024
 
+/** A reconnecting client fails many times a second; one warning per interval is enough. */
+function rateLimited<T>(warn: (message: string) => void, intervalMs: number, describe: (value: T) => string) {
+  let last = 0
+  return (value: T) => {
+    const now = Date.now()
+    if (now - last < intervalMs) return
+    last = now
+    warn(describe(value))
+  }
+}
+
 /** Splits options into config (validated, naming the bad field) and runtime parts, and starts them. */
 export async function createAuthorityRuntime(options: AuthorityOptions): Promise<AuthorityRuntime> {
   const configInput: Record<string, unknown> = { ...options }
@@ -88,7 +99,11 @@ export async function createAuthorityRuntime(options: AuthorityOptions): Promise
   const nonceStore =
     options.nonceStore ??
     (config.redisUrl
-      ? createRedisNonceStore({ redis: config.redisUrl, ttlSeconds: config.nonceTTL })
+      ? createRedisNonceStore({
+          redis: config.redisUrl,
+          ttlSeconds: config.nonceTTL,
+          onError: rateLimited(warn, 30_000, (error) => `Redis nonce store: ${error.message}`),
+        })
       : createMemoryNonceStore({ ttlSeconds: config.nonceTTL }))
 
   return {

@@ -8,6 +8,8 @@ export interface RedisNonceStoreOptions {
   ttlSeconds: number
   /** Prefix of every key, so one Redis can serve several deployments. */
   keyPrefix?: string
+  /** Connection errors of a client this store created (it keeps reconnecting meanwhile). */
+  onError?: (error: Error) => void
 }
 
 // Both scripts run atomically inside Redis, so several authority instances behind a load
@@ -38,9 +40,14 @@ export function createRedisNonceStore(options: RedisNonceStoreOptions): NonceSto
   const ownsClient = typeof options.redis === 'string'
   const client = (
     typeof options.redis === 'string'
-      ? new Redis(options.redis, { maxRetriesPerRequest: 2, enableOfflineQueue: true })
+      ? new Redis(options.redis, { maxRetriesPerRequest: 1, connectTimeout: 5000 })
       : options.redis
   ) as ScriptedRedis
+  if (ownsClient) {
+    // Without a listener ioredis reports every reconnect attempt as an unhandled error event.
+    // Failed commands still reject, and the routes answer 503 for them.
+    client.on('error', (error: Error) => options.onError?.(error))
+  }
   client.defineCommand('picketIssueNonce', { numberOfKeys: 1, lua: ISSUE_SCRIPT })
   client.defineCommand('picketConsumeNonce', { numberOfKeys: 1, lua: CONSUME_SCRIPT })
   const prefix = options.keyPrefix ?? 'picket:nonce:'
@@ -56,7 +63,10 @@ export function createRedisNonceStore(options: RedisNonceStoreOptions): NonceSto
       return (await client.picketConsumeNonce(prefix + key, nonce)) === 1
     },
     async close() {
-      if (ownsClient) await client.quit().catch(() => client.disconnect())
+      if (!ownsClient) return
+      // QUIT would wait in the offline queue of a client that never connected.
+      if (client.status === 'ready') await client.quit().catch(() => client.disconnect())
+      else client.disconnect()
     },
   }
 }

@@ -1,0 +1,39 @@
+import { randomBytes, randomUUID } from 'node:crypto'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import type { AuthorityConfigInput } from './config.js'
+import { generateSigningJwk } from './tokens/signing-key.js'
+
+/** Where the CLI keeps its development project when started without a config (gitignored). */
+export const DEV_CONFIG_FILE = '.picket-authority/dev.json'
+
+/**
+ * The development configuration: read from `file`, or created on first start with a fresh
+ * project, API keys and signing key, so restarts keep issued tokens and keys valid.
+ */
+export async function loadOrCreateDevConfig(
+  file: string = DEV_CONFIG_FILE,
+): Promise<{ config: AuthorityConfigInput; created: boolean }> {
+  try {
+    return { config: JSON.parse(await readFile(file, 'utf8')) as AuthorityConfigInput, created: false }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+  const config: AuthorityConfigInput = {
+    signingKey: await generateSigningJwk(),
+    projects: [
+      {
+        id: randomUUID(),
+        name: 'Development',
+        publishableKey: `pk_dev_${randomBytes(16).toString('hex')}`,
+        secretKey: `sk_dev_${randomBytes(24).toString('hex')}`,
+        format: 'siwe',
+        statement: 'Sign in to the development app',
+      },
+    ],
+  }
+  await mkdir(dirname(file), { recursive: true })
+  // 0600: the file holds a secret key and the token-signing key.
+  await writeFile(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 })
+  return { config, created: true }
+}
