@@ -32,7 +32,8 @@ async function main(): Promise<void> {
     return
   }
   const port = Number(values.port)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535, got ${values.port}`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be 0-65535, got ${values.port}`)
 
   const configFile = values.config ?? process.env.PICKET_AUTHORITY_CONFIG
   let config: AuthorityConfigInput
@@ -70,7 +71,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof AuthorityConfigError || error instanceof Error ? error.message : String(error)
+  const message =
+    error instanceof AuthorityConfigError || error instanceof Error ? error.message : String(error)
   process.stderr.write(`fastify-picket-authority: ${message}\n`)
   process.exit(1)
 })

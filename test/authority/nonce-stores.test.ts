@@ -27,7 +27,10 @@ t.test('nonce keys: project + chain type + lower-cased EVM address, verbatim Sol
 
 const stores: Array<[string, () => NonceStore]> = [
   ['memory', () => createMemoryNonceStore({ ttlSeconds: 1 })],
-  ['redis', () => createRedisNonceStore({ redis: redis.url, ttlSeconds: 1, keyPrefix: `test:${Math.random()}:` })],
+  [
+    'redis',
+    () => createRedisNonceStore({ redis: redis.url, ttlSeconds: 1, keyPrefix: `test:${Math.random()}:` }),
+  ],
 ]
 
 for (const [name, create] of stores) {

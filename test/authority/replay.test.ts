@@ -25,7 +25,11 @@ t.test('memory store: 20 parallel submissions of one signature mint exactly one 
     const { body } = await prepareEvmLogin(authority, evmWallet())
     const results = await submitConcurrently([authority], body, 20)
     t.equal(results.filter((r) => r.status === 200).length, 1, `round ${round}`)
-    t.ok(results.filter((r) => r.status !== 200).every((r) => r.status === 401 && /invalid signature/i.test(r.body.msg)))
+    t.ok(
+      results
+        .filter((r) => r.status !== 200)
+        .every((r) => r.status === 401 && /invalid signature/i.test(r.body.msg)),
+    )
   }
 })
 
