@@ -19,15 +19,27 @@ t.test('incremental: a token without the balance gets a new one from /authz', as
   await app.register(picket, { client: stack.client, verify })
   app.get(
     '/coins',
-    { config: { picket: { requirements: { contractAddress: stack.coin, minTokenBalance: '50' }, incremental: true } } },
+    {
+      config: {
+        picket: { requirements: { contractAddress: stack.coin, minTokenBalance: '50' }, incremental: true },
+      },
+    },
     async (request) => ({ balances: request.picketUser!.tokenBalances, token: request.picketToken }),
   )
-  app.get('/strict', { config: { picket: { requirements: { contractAddress: stack.coin } } } }, async () => ({}))
+  app.get(
+    '/strict',
+    { config: { picket: { requirements: { contractAddress: stack.coin } } } },
+    async () => ({}),
+  )
   t.teardown(() => app.close())
 
   const login = await stack.login(stack.holder)
   t.same(decode(login.accessToken).tokenBalances, {}, 'logged in without requirements')
-  t.equal((await app.inject({ url: '/strict', headers: bearer(login.accessToken) })).statusCode, 403, 'not incremental')
+  t.equal(
+    (await app.inject({ url: '/strict', headers: bearer(login.accessToken) })).statusCode,
+    403,
+    'not incremental',
+  )
 
   const before = stack.calls.get('/authz') ?? 0
   const res = await app.inject({ url: '/coins', headers: bearer(login.accessToken) })
@@ -37,7 +49,11 @@ t.test('incremental: a token without the balance gets a new one from /authz', as
   t.not(newToken, login.accessToken)
   t.same(res.json().balances, { contractAddress: { [stack.coin]: '100' } })
   t.equal(res.json().token, newToken, 'request.picketToken is the new token')
-  t.equal((await app.inject({ url: '/strict', headers: bearer(newToken) })).statusCode, 200, 'new token carries it')
+  t.equal(
+    (await app.inject({ url: '/strict', headers: bearer(newToken) })).statusCode,
+    200,
+    'new token carries it',
+  )
 
   // The same old token again: answered from the short authz cache, not another chain read.
   await app.inject({ url: '/coins', headers: bearer(login.accessToken) })
@@ -52,7 +68,11 @@ t.test('incremental: a token without the balance gets a new one from /authz', as
 t.test('incremental as a plugin default, overridable per route', async (t) => {
   const app = Fastify()
   await app.register(picket, { client: stack.client, verify, incremental: true })
-  app.get('/coins', { config: { picket: { requirements: { contractAddress: stack.coin } } } }, async () => ({}))
+  app.get(
+    '/coins',
+    { config: { picket: { requirements: { contractAddress: stack.coin } } } },
+    async () => ({}),
+  )
   app.get(
     '/coins-strict',
     { config: { picket: { requirements: { contractAddress: stack.coin }, incremental: false } } },
@@ -80,7 +100,11 @@ t.test('revalidate: a fresh chain read refuses a wallet that sent its pass away'
   const login = await stack.login(seller, requirements)
   t.equal((await app.inject({ url: '/fresh', headers: bearer(login.accessToken) })).statusCode, 200)
   await stack.chain.transferERC721(stack.pass, sellerKey!.privateKey, buyerKey!.address, 7n)
-  t.equal((await app.inject({ url: '/cached', headers: bearer(login.accessToken) })).statusCode, 200, 'token still says 1')
+  t.equal(
+    (await app.inject({ url: '/cached', headers: bearer(login.accessToken) })).statusCode,
+    200,
+    'token still says 1',
+  )
   const res = await app.inject({ url: '/fresh', headers: bearer(login.accessToken) })
   t.equal(res.statusCode, 403, 'the chain says 0')
 })
@@ -88,7 +112,11 @@ t.test('revalidate: a fresh chain read refuses a wallet that sent its pass away'
 t.test('revalidate answers are cached per token for the configured time', async (t) => {
   const app = Fastify()
   await app.register(picket, { client: stack.client, verify, revalidateCache: { ttl: 60_000 } })
-  app.get('/fresh', { config: { picket: { requirements: { contractAddress: stack.pass }, revalidate: true } } }, async () => ({}))
+  app.get(
+    '/fresh',
+    { config: { picket: { requirements: { contractAddress: stack.pass }, revalidate: true } } },
+    async () => ({}),
+  )
   t.teardown(() => app.close())
   const login = await stack.login(stack.holder)
   const before = stack.calls.get('/authz') ?? 0
@@ -116,7 +144,11 @@ t.test('revalidate fails closed with 503 when the chain is unreachable', async (
     client: new PicketClient(PROJECT.secretKey, { baseURL: broken.url }),
     verify: { jwks: `${broken.url}/.well-known/jwks.json`, audience: PROJECT.id },
   })
-  app.get('/fresh', { config: { picket: { requirements: { contractAddress: stack.pass }, revalidate: true } } }, async () => ({}))
+  app.get(
+    '/fresh',
+    { config: { picket: { requirements: { contractAddress: stack.pass }, revalidate: true } } },
+    async () => ({}),
+  )
   t.teardown(() => app.close())
   const login = await stack.login(stack.holder)
   const res = await app.inject({ url: '/fresh', headers: bearer(login.accessToken) })
