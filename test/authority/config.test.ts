@@ -1,0 +1,82 @@
+import { mkdtemp, readFile, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { AuthorityConfigError, parseAuthorityConfig, startAuthority } from '../../src/authority/index.js'
+import { loadSigningKey } from '../../src/authority/tokens/signing-key.js'
+
+const project = { id: 'p1', publishableKey: 'pk_1', secretKey: 'sk_1' }
+
+t.test('defaults: siwe format, statement from the name, 12 h tokens, 120 s nonces', async (t) => {
+  const config = parseAuthorityConfig({ projects: [{ ...project, name: 'Shop' }] })
+  t.match(config.projects[0], { format: 'siwe', statement: 'Sign in to Shop', tokenTTL: 43200 })
+  t.equal(config.nonceTTL, 120)
+  t.same(config.chains, {})
+})
+
+t.test('invalid config fails with a message naming the field', async (t) => {
+  const cases: Array<[unknown, string]> = [
+    [null, '(root)'],
+    [{}, 'projects'],
+    [{ projects: [] }, 'projects'],
+    [{ projects: [{ ...project, id: '' }] }, 'projects[0].id'],
+    [{ projects: [{ ...project, secretKey: undefined }] }, 'projects[0].secretKey'],
+    [{ projects: [{ ...project, secretKey: 'pk_1' }] }, 'projects[0].secretKey'],
+    [{ projects: [{ ...project, format: 'eip4361' }] }, 'projects[0].format'],
+    [{ projects: [{ ...project, statement: 'two\nlines' }] }, 'projects[0].statement'],
+    [{ projects: [{ ...project, allowedDomains: 'localhost' }] }, 'projects[0].allowedDomains'],
+    [{ projects: [{ ...project, allowedDomains: ['https://x.com/'] }] }, 'projects[0].allowedDomains[0]'],
+    [{ projects: [{ ...project, tokenTTL: 43_200_000 }] }, 'projects[0].tokenTTL'],
+    [{ projects: [{ ...project, tokenTtl: 60 }] }, 'projects[0].tokenTtl'],
+    [{ projects: [project, { ...project, publishableKey: 'pk_2', secretKey: 'sk_2' }] }, 'projects[1].id'],
+    [{ projects: [project, { ...project, id: 'p2', secretKey: 'sk_2' }] }, 'projects[1].publishableKey'],
+    [{ projects: [project], redisUrl: 'localhost:6379' }, 'redisUrl'],
+    [{ projects: [project], signingKey: { kty: 'RSA' } }, 'signingKey'],
+    [{ projects: [project], signingKey: { kty: 'EC', crv: 'P-256', x: 'a', y: 'b' } }, 'signingKey.d'],
+    [{ projects: [project], chains: { localhost: { rpcUrl: 'ws://x' } } }, 'chains.localhost.rpcUrl'],
+    [{ projects: [project], chains: { localhost: { chainId: -1 } } }, 'chains.localhost.chainId'],
+    [{ projects: [project], chains: { localhost: { rpc: 'http://x' } } }, 'chains.localhost.rpc'],
+    [{ projects: [project], nonceTTL: 0 }, 'nonceTTL'],
+    [{ projects: [project], issuer: 42 }, 'issuer'],
+  ]
+  for (const [input, field] of cases) {
+    let thrown: unknown
+    try {
+      parseAuthorityConfig(input)
+    } catch (error) {
+      thrown = error
+    }
+    t.ok(thrown instanceof AuthorityConfigError, field)
+    t.equal((thrown as AuthorityConfigError).field, field)
+    t.match((thrown as Error).message, field)
+  }
+})
+
+t.test('startAuthority rejects an invalid config before listening', async (t) => {
+  await t.rejects(startAuthority({ port: 0, projects: [{ ...project, format: 'x' as 'siwe' }] }), {
+    name: 'AuthorityConfigError',
+    field: 'projects[0].format',
+  })
+})
+
+t.test(
+  'signing key: generated into signingKeyFile once (0600, warning), then reused; kid = thumbprint',
+  async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'picket-key-'))
+    const file = join(dir, 'nested', 'key.json')
+    const warnings: string[] = []
+    const first = await loadSigningKey({ file, warn: (m) => warnings.push(m) })
+    t.equal(warnings.length, 1)
+    t.match(warnings[0], /Generated a new ES256 signing key/)
+    t.equal((await stat(file)).mode & 0o777, 0o600)
+    const second = await loadSigningKey({ file, warn: (m) => warnings.push(m) })
+    t.equal(warnings.length, 1, 'no warning when the file exists')
+    t.equal(second.kid, first.kid)
+    t.same(second.publicJwk, first.publicJwk)
+    t.match(first.kid, /^[A-Za-z0-9_-]{43}$/)
+    t.notOk('d' in first.publicJwk, 'the JWKS never carries the private part')
+    const jwk = JSON.parse(await readFile(file, 'utf8'))
+    const fromConfig = await loadSigningKey({ jwk, warn: (m) => warnings.push(m) })
+    t.equal(fromConfig.kid, first.kid)
+  },
+)
