@@ -1,20 +1,11 @@
 /**
- * A minimal JSON-RPC 2.0 over HTTP POST client for chains viem does not cover (Solana RPC,
- * Metaplex DAS). One request per call, no batching, no retries: callers decide what a failure
- * means, and a gate must see failures rather than silently retried latency.
+ * JSON-RPC 2.0 over HTTP for chains viem has no actions for (Solana RPC, Metaplex DAS). The
+ * encoding, ids, timeouts and body-size limit are viem's (`getHttpRpcClient`); this module only
+ * sorts failures into "the node refused the request" and "no usable answer". One request per
+ * call, no batching, no retries: callers decide what a failure means, and a gate must see
+ * failures rather than silently retried latency.
  */
-
-export interface JsonRpcRequest<M extends string = string, P = unknown> {
-  readonly jsonrpc: '2.0'
-  readonly id: number
-  readonly method: M
-  readonly params: P
-}
-
-/** Builds a request body; `params` is positional (Solana RPC) or named (DAS). */
-export function jsonRpcRequest<M extends string, P>(method: M, params: P, id = 1): JsonRpcRequest<M, P> {
-  return { jsonrpc: '2.0', id, method, params }
-}
+import { getHttpRpcClient } from 'viem/utils'
 
 /** The server answered with a JSON-RPC `error` object: it understood the request and refused it. */
 export class JsonRpcResponseError extends Error {
@@ -50,74 +41,42 @@ export interface JsonRpcCallOptions {
 /** Bodies above this are not balance answers; refusing them bounds memory per request. */
 const MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 
-let nextId = 1
-
 export async function callJsonRpc<R>(
   url: string,
   method: string,
   params: unknown,
   options: JsonRpcCallOptions,
 ): Promise<R> {
-  const id = nextId++
-  if (nextId > Number.MAX_SAFE_INTEGER - 1) nextId = 1
-  const body = JSON.stringify(jsonRpcRequest(method, params, id))
-  const timeoutSignal = AbortSignal.timeout(options.timeout)
-  const signal = options.signal ? AbortSignal.any([options.signal, timeoutSignal]) : timeoutSignal
-  const doFetch = options.fetch ?? fetch
-
-  let text: string
+  const client = getHttpRpcClient(url, {
+    timeout: options.timeout,
+    maxResponseBodySize: MAX_RESPONSE_BYTES,
+    ...(options.fetch ? { fetchFn: options.fetch } : {}),
+  })
+  let response: Awaited<ReturnType<typeof client.request>>
   try {
-    const response = await doFetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body,
-      signal,
+    response = await client.request({
+      body: { method, params },
+      ...(options.signal ? { fetchOptions: { signal: options.signal } } : {}),
     })
-    if (!response.ok) {
-      // Drain so the connection can be reused.
-      await response.body?.cancel().catch(() => {})
-      throw new JsonRpcTransportError(`${method}: HTTP ${response.status}`)
-    }
-    const length = Number(response.headers.get('content-length') ?? 0)
-    if (length > MAX_RESPONSE_BYTES) {
-      await response.body?.cancel().catch(() => {})
-      throw new JsonRpcTransportError(`${method}: response too large (${length} bytes)`)
-    }
-    text = await response.text()
   } catch (err) {
-    if (err instanceof JsonRpcTransportError) throw err
-    const reason = timeoutSignal.aborted
-      ? `timed out after ${options.timeout} ms`
-      : options.signal?.aborted
-        ? 'aborted'
+    const reason = options.signal?.aborted
+      ? 'aborted'
+      : (err as Error).name === 'TimeoutError'
+        ? `timed out after ${options.timeout} ms`
         : errorMessage(err)
     throw new JsonRpcTransportError(`${method}: ${reason}`, { cause: err })
   }
-
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch (err) {
-    throw new JsonRpcTransportError(`${method}: response is not JSON`, { cause: err })
-  }
-  if (!isObject(parsed) || parsed.jsonrpc !== '2.0') {
-    throw new JsonRpcTransportError(`${method}: response is not a JSON-RPC 2.0 object`)
-  }
-  if (parsed.id !== id) {
-    throw new JsonRpcTransportError(
-      `${method}: response id ${JSON.stringify(parsed.id)} does not match ${id}`,
-    )
-  }
-  if (parsed.error !== undefined) {
-    const error = parsed.error
+  if (!isObject(response)) throw new JsonRpcTransportError(`${method}: response is not a JSON-RPC object`)
+  if (response.error !== undefined) {
+    const error: unknown = response.error
     if (!isObject(error) || typeof error.code !== 'number') {
       throw new JsonRpcTransportError(`${method}: malformed JSON-RPC error object`)
     }
     throw new JsonRpcResponseError(method, error.code, String(error.message ?? ''), error.data)
   }
-  if (!('result' in parsed))
+  if (!('result' in response))
     throw new JsonRpcTransportError(`${method}: response has neither result nor error`)
-  return parsed.result as R
+  return response.result as R
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {
@@ -126,9 +85,10 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 
 function errorMessage(err: unknown): string {
   if (err instanceof Error) {
-    // undici puts the useful part ("connect ECONNREFUSED …") on the cause.
+    // viem's short message names the failure; undici puts the socket error on the cause.
+    const short = (err as { shortMessage?: string }).shortMessage ?? err.message
     const cause = err.cause instanceof Error ? `: ${err.cause.message}` : ''
-    return `${err.message}${cause}`
+    return `${short}${cause}`
   }
   return String(err)
 }
