@@ -1,0 +1,107 @@
+/**
+ * The token-gated API example: one Fastify app on 127.0.0.1 that
+ *   - mounts the bundled Picket-compatible authority at `/api/v1` (no hosted service needed),
+ *   - registers fastify-picket with local verification against that authority's JWKS,
+ *   - serves routes that show every kind of gate, and a sign-in page at `/`,
+ * over an in-process EVM chain holding the demo tokens.
+ *
+ * `start()` is used by `npm start` (main.ts), by `npm run demo` (demo.ts) and by the tests.
+ */
+import Fastify, { type FastifyInstance } from 'fastify'
+import { createAuthority, generateSigningJwk, type PrivateEcJwk } from '../../src/authority/index.js'
+import picket from '../../src/fastify/index.js'
+import { type DemoChain, type DemoWallet, startDemoChain } from './demo-chain.js'
+import { resolveListenPort } from './listen-port.js'
+import { registerPage } from './page.js'
+import { CHAIN, PROJECT } from './project.js'
+import { type GatedRoute, gatedRoutes, registerExampleRoutes } from './routes.js'
+
+export { CHAIN, PROJECT }
+
+export interface StartOptions {
+  /** Default 3000; 0 picks a free port. */
+  port?: number
+  /** Fastify's logger (default off). */
+  logger?: boolean
+}
+
+export interface RunningExample {
+  /** `http://127.0.0.1:PORT`: the page, the helper routes and the API. */
+  url: string
+  /** The bundled authority's base URL (what `baseURL` of any Picket SDK is set to). */
+  apiUrl: string
+  jwksUrl: string
+  chain: DemoChain
+  chainSlug: string
+  chainId: number
+  routes: GatedRoute[]
+  wallets: DemoWallet[]
+  /** The authority's private signing key (the demo forges an expired token with it). */
+  signingJwk: PrivateEcJwk
+  app: FastifyInstance
+  close(): Promise<void>
+}
+
+const HOST = '127.0.0.1'
+
+export async function start(options: StartOptions = {}): Promise<RunningExample> {
+  const port = await resolveListenPort(options.port ?? 3000, HOST)
+  const url = `http://${HOST}:${port}`
+  const apiUrl = `${url}/api/v1`
+  // The page is reachable under both names; a SIWE message names the host the browser shows.
+  const domains = [`localhost:${port}`, `127.0.0.1:${port}`]
+
+  const world = await startDemoChain()
+  const signingJwk = await generateSigningJwk()
+  const routes = gatedRoutes({ pass: world.pass, coin: world.coin, allowlist: [world.holder.address] })
+  const app = Fastify({ logger: options.logger ?? false })
+  try {
+    // The authority, as a plugin of this same app. Its issuer is fixed: otherwise it would be
+    // derived from each request's Host header, and `localhost` vs `127.0.0.1` would differ.
+    await app.register(
+      createAuthority({
+        issuer: apiUrl,
+        signingKey: signingJwk,
+        projects: [{ ...PROJECT, format: 'siwe', allowedDomains: domains }],
+        chains: { [CHAIN]: { rpcUrl: world.chain.rpcUrl, chainId: world.chain.chainId } },
+      }),
+      { prefix: '/api/v1' },
+    )
+
+    // The plugin first (awaited), then the routes it gates.
+    await app.register(picket, {
+      apiKey: PROJECT.secretKey,
+      baseURL: apiUrl,
+      verify: { jwks: `${apiUrl}/.well-known/jwks.json`, audience: PROJECT.id, issuer: apiUrl },
+      // A `revalidate` (or incremental) answer is reused for 1 s per token: a client polling the
+      // live route costs at most one chain read per second, and the demo sees a transfer quickly.
+      revalidateCache: { ttl: 1000 },
+      routes: { prefix: '/auth', allowedDomains: domains },
+    })
+    registerExampleRoutes(app, routes)
+    await registerPage(app, { chain: CHAIN, chainId: world.chain.chainId, routes })
+
+    await app.listen({ port, host: HOST })
+  } catch (error) {
+    await app.close()
+    await world.chain.close()
+    throw error
+  }
+
+  return {
+    url,
+    apiUrl,
+    jwksUrl: `${apiUrl}/.well-known/jwks.json`,
+    chain: world,
+    chainSlug: CHAIN,
+    chainId: world.chain.chainId,
+    routes,
+    wallets: [world.holder, world.outsider, world.friend],
+    signingJwk,
+    app,
+    async close() {
+      await app.close()
+      await world.chain.close()
+    },
+  }
+}

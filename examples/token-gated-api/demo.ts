@@ -1,0 +1,29 @@
+/**
+ * `npm run demo`: starts the example in this process (free port, fresh chain), runs the scripted
+ * story against it and exits 0 only if every step behaved.
+ */
+import { start } from './app.js'
+import { runStory } from './story.js'
+
+const example = await start({ port: 0 })
+console.log(`Example running at ${example.url} (chain ${example.chainSlug}, ${example.chain.chain.rpcUrl})`)
+let ok = false
+let act = ''
+try {
+  const result = await runStory(example, (step) => {
+    if (step.act !== act) {
+      act = step.act
+      console.log(`\n${act}`)
+    }
+    console.log(`${step.ok ? '✓' : '✗'} ${step.title}`)
+    console.log(`    ${step.detail}`)
+  })
+  ok = result.ok
+  const failed = result.steps.filter((step) => !step.ok).length
+  console.log(
+    `\n${result.steps.length - failed}/${result.steps.length} steps behaved${ok ? '' : `: ${failed} did not`}.`,
+  )
+} finally {
+  await example.close()
+}
+process.exitCode = ok ? 0 : 1
