@@ -32,6 +32,8 @@ export function createRemoteVerifier(
         throw new InvalidTokenError("the token's 'aud' claim is not accepted")
       }
       if (claims.exp * 1000 <= Date.now()) throw new InvalidTokenError('the token has expired')
+      if (claims.iat > Date.now() / 1000 + 60)
+        throw new InvalidTokenError('the token was issued in the future')
       return claims
     },
   }

@@ -22,6 +22,7 @@ export type {
   PicketPluginOptions,
   VerifyOptions,
 } from './options.js'
+export * from './revocation.js'
 export type { PicketRouteConfig, PicketRouteOptions } from './route-config.js'
 export { fastifyPicket }
 export default fastifyPicket

@@ -1,0 +1,85 @@
+/**
+ * A real `redis-server` that a test can stop and start again on the same port, to watch clients
+ * fail closed while it is down and recover once it is back (the shared helper in
+ * test/support/redis-server.ts picks a new port on every start). No persistence, loopback only.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+
+export interface RestartableRedis {
+  readonly url: string
+  readonly port: number
+  readonly running: boolean
+  start(): Promise<void>
+  stop(): Promise<void>
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+function spawnRedis(port: number): Promise<ChildProcess> {
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  return new Promise((resolve, reject) => {
+    let output = ''
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${output}`)), 10_000)
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      if (/Ready to accept connections/i.test(output)) {
+        clearTimeout(timer)
+        resolve(child)
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.once('error', (error) => {
+      clearTimeout(timer)
+      reject(
+        (error as NodeJS.ErrnoException).code === 'ENOENT'
+          ? new Error('redis-server is not installed (apt-get install -y redis-server)')
+          : error,
+      )
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`redis-server exited with ${code}:\n${output}`))
+    })
+  })
+}
+
+export async function startRestartableRedis(): Promise<RestartableRedis> {
+  const port = await freePort()
+  let child: ChildProcess | undefined = await spawnRedis(port)
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    get running() {
+      return child !== undefined
+    },
+    async start() {
+      if (child) return
+      child = await spawnRedis(port)
+    },
+    async stop() {
+      const running = child
+      child = undefined
+      if (!running || running.exitCode !== null || running.signalCode !== null) return
+      await new Promise<void>((resolve) => {
+        running.once('exit', () => resolve())
+        running.kill('SIGTERM')
+      })
+    },
+  }
+}
