@@ -1,0 +1,243 @@
+/**
+ * Every code block of README.md is taken from, or checked by, this test:
+ *   ts       appears verbatim in an example, or type-checks against the sources with the
+ *            package's public names (`fastify-picket`, `fastify-picket/client`, …) mapped to src/;
+ *   json     is a configuration the authority's parser accepts;
+ *   bash     each command is an npm script, an existing file, or the authority CLI with flags
+ *            it declares, and each environment variable is one the code reads;
+ *   mermaid  every `METHOD /path` in the diagram is a route of the token-gated example.
+ * A block in any other language fails: nothing in the README goes unchecked.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import t from 'tap'
+import ts from 'typescript'
+import { start } from '../../examples/token-gated-api/app.js'
+import { parseAuthorityConfig } from '../../src/authority/index.js'
+
+const repoRoot = new URL('../../', import.meta.url).pathname
+const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8')
+const packageJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+  name: string
+  scripts: Record<string, string>
+  bin: Record<string, string>
+  exports: Record<string, string | { import: string }>
+  dependencies: Record<string, string>
+  devDependencies: Record<string, string>
+}
+
+interface CodeBlock {
+  lang: string
+  code: string
+  /** 1-based line of the opening fence. */
+  line: number
+}
+
+function codeBlocks(markdown: string): CodeBlock[] {
+  const blocks: CodeBlock[] = []
+  const lines = markdown.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^```(\S*)\s*$/.exec(lines[i]!)
+    if (!open) continue
+    const end = lines.findIndex((l, j) => j > i && l === '```')
+    if (end === -1) throw new Error(`README.md:${i + 1}: unclosed code block`)
+    blocks.push({ lang: open[1]!, code: lines.slice(i + 1, end).join('\n'), line: i + 1 })
+    i = end
+  }
+  return blocks
+}
+
+function filesUnder(dir: string, suffix: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith(suffix))
+    .map((f) => join(dir, f))
+}
+
+const blocks = codeBlocks(readme)
+const where = (block: CodeBlock) => `README.md:${block.line} (${block.lang})`
+
+t.test('the README has code blocks, all in checked languages', async (t) => {
+  t.ok(blocks.length >= 10)
+  for (const block of blocks) t.ok(['ts', 'json', 'bash', 'mermaid'].includes(block.lang), where(block))
+})
+
+// ---- ts ---------------------------------------------------------------------------------------
+
+/** `fastify-picket/x` → src/x/index.ts, from the package's exports map (dist/x/index.js). */
+function publicNamePaths(): Record<string, string[]> {
+  const paths: Record<string, string[]> = {}
+  for (const [subpath, target] of Object.entries(packageJson.exports)) {
+    const file = typeof target === 'string' ? target : target.import
+    if (!file.startsWith('./dist/')) continue
+    const name = subpath === '.' ? packageJson.name : `${packageJson.name}/${subpath.slice(2)}`
+    paths[name] = [file.replace('./dist/', 'src/').replace(/\.js$/, '.ts')]
+  }
+  return paths
+}
+
+function typeCheck(snippets: Map<string, string>): { problems: Map<string, string[]>; files: string[] } {
+  const configFile = ts.readConfigFile(join(repoRoot, 'tsconfig.json'), ts.sys.readFile)
+  const parsed = ts.parseJsonConfigFileContent(configFile.config, ts.sys, repoRoot)
+  const options: ts.CompilerOptions = {
+    ...parsed.options,
+    noEmit: true,
+    baseUrl: repoRoot,
+    paths: publicNamePaths(),
+  }
+  const host = ts.createCompilerHost(options)
+  const { getSourceFile, fileExists, readFile } = host
+  host.fileExists = (file) => snippets.has(file) || fileExists.call(host, file)
+  host.readFile = (file) => snippets.get(file) ?? readFile.call(host, file)
+  host.getSourceFile = (file, language, ...rest) => {
+    const text = snippets.get(file)
+    return text === undefined
+      ? getSourceFile.call(host, file, language, ...rest)
+      : ts.createSourceFile(file, text, language, true)
+  }
+  const program = ts.createProgram([...snippets.keys()], options, host)
+  const problems = new Map<string, string[]>([...snippets.keys()].map((file) => [file, []]))
+  for (const diagnostic of ts.getPreEmitDiagnostics(program)) {
+    const file = diagnostic.file?.fileName
+    if (!file || !problems.has(file)) continue
+    const { line } = diagnostic.file!.getLineAndCharacterOfPosition(diagnostic.start ?? 0)
+    problems
+      .get(file)!
+      .push(`line ${line + 1}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`)
+  }
+  return { problems, files: program.getSourceFiles().map((f) => f.fileName) }
+}
+
+t.test('ts blocks: verbatim from an example, or type-check with the public package names', async (t) => {
+  const exampleSources = filesUnder(join(repoRoot, 'examples'), '.ts').map((f) => readFileSync(f, 'utf8'))
+  const tsBlocks = blocks.filter((b) => b.lang === 'ts')
+  t.ok(tsBlocks.length >= 5)
+  const toCheck = new Map<string, CodeBlock>()
+  for (const [i, block] of tsBlocks.entries()) {
+    if (exampleSources.some((source) => source.includes(block.code))) {
+      t.pass(`${where(block)} appears verbatim in an example`)
+      continue
+    }
+    const imports = [...block.code.matchAll(/from '([^']+)'/g)].map((m) => m[1]!)
+    for (const specifier of imports) {
+      t.notOk(specifier.startsWith('.'), `${where(block)} imports by package name, not '${specifier}'`)
+    }
+    // A file next to this test: it is ESM (package.json "type": "module") and sees node_modules.
+    toCheck.set(join(repoRoot, 'test', 'examples', `readme-snippet-${i + 1}.ts`), block)
+  }
+  const { problems, files } = typeCheck(new Map([...toCheck].map(([file, block]) => [file, block.code])))
+  t.same(
+    files.filter((f) => f.startsWith(join(repoRoot, 'dist'))),
+    [],
+    'checked against src/, never a stale dist/',
+  )
+  for (const [file, block] of toCheck) {
+    t.same(problems.get(file), [], `${where(block)} type-checks`)
+  }
+})
+
+// ---- json -------------------------------------------------------------------------------------
+
+t.test('json blocks are configurations the authority accepts', async (t) => {
+  const jsonBlocks = blocks.filter((b) => b.lang === 'json')
+  t.ok(jsonBlocks.length >= 1)
+  for (const block of jsonBlocks) {
+    t.doesNotThrow(() => parseAuthorityConfig(JSON.parse(block.code)), where(block))
+  }
+})
+
+// ---- bash -------------------------------------------------------------------------------------
+
+const cliSource = readFileSync(join(repoRoot, 'src/authority/cli.ts'), 'utf8')
+const cliFlags = new Set([...cliSource.matchAll(/^\s{6}(\w+): \{ type:/gm)].map((m) => m[1]!))
+const codeThatReadsEnv = [
+  cliSource,
+  ...filesUnder(join(repoRoot, 'examples'), '.ts').map((f) => readFileSync(f, 'utf8')),
+]
+
+/** Why a README shell command would not work, or undefined when it would. */
+function commandProblem(command: string): string | undefined {
+  let rest = command.trim()
+  for (
+    let env = /^([A-Z_][A-Z0-9_]*)=\S+\s+/.exec(rest);
+    env;
+    env = /^([A-Z_][A-Z0-9_]*)=\S+\s+/.exec(rest)
+  ) {
+    const name = env[1]!
+    if (!codeThatReadsEnv.some((source) => source.includes(`process.env.${name}`))) {
+      return `no code reads the environment variable ${name}`
+    }
+    rest = rest.slice(env[0].length)
+  }
+  const [tool, verb, ...args] = rest.split(/\s+/)
+  if (tool === 'npm' && (verb === 'ci' || verb === 'test') && args.length === 0) return undefined
+  if (tool === 'npm' && verb === 'start' && args.length === 0) {
+    return packageJson.scripts.start ? undefined : 'no start script'
+  }
+  if (tool === 'npm' && verb === 'run' && args.length === 1) {
+    return packageJson.scripts[args[0]!] ? undefined : `no npm script ${args[0]}`
+  }
+  if (tool === 'npm' && verb === 'install') {
+    const [self, ...others] = args
+    if (self !== packageJson.name) return `npm install should name ${packageJson.name} first`
+    const known = { ...packageJson.dependencies, ...packageJson.devDependencies }
+    const unknown = others.filter((name) => !(name in known))
+    return unknown.length === 0 ? undefined : `not a dependency of this package: ${unknown.join(', ')}`
+  }
+  if (tool === 'npx' && verb === 'tsx' && args.length === 1) {
+    return existsSync(join(repoRoot, args[0]!)) ? undefined : `no file ${args[0]}`
+  }
+  if (tool === 'npx' && verb && verb in packageJson.bin) {
+    if (!existsSync(join(repoRoot, 'src/authority/cli.ts'))) return 'the CLI source is missing'
+    for (let i = 0; i < args.length; i += 2) {
+      const flag = /^--(\w+)$/.exec(args[i]!)?.[1]
+      if (!flag || !cliFlags.has(flag)) return `the CLI has no flag ${args[i]}`
+      if (args[i + 1] === undefined) return `${args[i]} needs a value`
+    }
+    return undefined
+  }
+  return 'not a command this test knows how to check'
+}
+
+t.test('bash blocks: scripts, files, CLI flags and environment variables that exist', async (t) => {
+  t.ok(cliFlags.has('port') && cliFlags.has('config'), 'read the CLI flags')
+  t.equal(commandProblem('npm run no-such-script'), 'no npm script no-such-script', 'the checker refuses')
+  const bashBlocks = blocks.filter((b) => b.lang === 'bash')
+  t.ok(
+    bashBlocks.some((b) => b.code === 'npm ci && npm start'),
+    'the quick start',
+  )
+  t.ok(bashBlocks.some((b) => b.code === 'npm test'))
+  for (const block of bashBlocks) {
+    for (const line of block.code.split('\n')) {
+      if (line.trim() === '' || line.trim().startsWith('#')) continue
+      for (const command of line.split('&&')) {
+        t.equal(commandProblem(command), undefined, `${where(block)}: ${command.trim()}`)
+      }
+    }
+  }
+})
+
+// ---- mermaid ----------------------------------------------------------------------------------
+
+t.test('every route in the diagram exists in the token-gated example', async (t) => {
+  const example = await start({ port: 0 })
+  t.teardown(() => example.close())
+  const diagrams = blocks.filter((b) => b.lang === 'mermaid')
+  t.ok(diagrams.length >= 1)
+  for (const block of diagrams) {
+    const routes = [...block.code.matchAll(/\b(GET|POST) (\/[\w/.-]*)/g)]
+    t.ok(routes.length >= 4, `${where(block)} names routes`)
+    for (const [, method, url] of routes) {
+      t.ok(example.app.hasRoute({ method: method as 'GET' | 'POST', url: url! }), `${method} ${url}`)
+    }
+  }
+})
+
+t.test('links to files in the repository resolve', async (t) => {
+  for (const [, target] of readme.matchAll(/\]\(((?!https?:|#)[^)]+)\)/g)) {
+    t.ok(
+      existsSync(join(repoRoot, target!)),
+      `${target} exists (${relative(repoRoot, join(repoRoot, target!))})`,
+    )
+  }
+})
