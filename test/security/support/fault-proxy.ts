@@ -15,8 +15,12 @@ export interface FaultProxy {
   readonly port: number
   /** Connections accepted so far (any mode). */
   readonly connections: number
-  /** Switches mode; open connections are dropped so keep-alive sockets see the change too. */
-  set(mode: FaultMode, options?: { delayMs?: number }): void
+  /**
+   * Switches mode. Open connections are dropped so keep-alive sockets see the change too; the
+   * promise settles a moment later, once clients have seen those connections close (otherwise
+   * a client may write its next request into a socket whose FIN is still in flight).
+   */
+  set(mode: FaultMode, options?: { delayMs?: number }): Promise<void>
   close(): Promise<void>
 }
 
@@ -71,11 +75,12 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
     get connections() {
       return connections
     },
-    set(next, options = {}) {
+    async set(next, options = {}) {
       mode = next
       delayMs = options.delayMs ?? 0
       for (const socket of open) socket.destroy()
       open.clear()
+      await new Promise((resolve) => setTimeout(resolve, 50))
     },
     close: () =>
       new Promise<void>((resolve) => {
