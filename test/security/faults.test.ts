@@ -247,6 +247,7 @@ t.test('key rotation: a new kid appears; old tokens keep working until they expi
       audience: AUDIENCE,
       issuer: FACTORY_ISSUER,
       timeout: TIMEOUT,
+      clockTolerance: 0,
       cooldown: 100,
     },
   })
