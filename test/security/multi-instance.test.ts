@@ -1,0 +1,253 @@
+/**
+ * More than one instance (issue 6). Two authorities share one real Redis (and one signing key
+ * and issuer, as N instances behind a load balancer would): a nonce issued by one is consumed
+ * by the other, and a signature submitted concurrently to both mints exactly one token. Two
+ * plugin instances share the Redis revocation list: a revoked token is refused by both on the
+ * next request, verified-token cache hits included; the list fails closed while Redis is down
+ * and never grows without bound.
+ */
+import Fastify, { type FastifyInstance } from 'fastify'
+import { Redis } from 'ioredis'
+import t from 'tap'
+import { generateSigningJwk, type RunningAuthority, startAuthority } from '../../src/authority/index.js'
+import { PicketClient } from '../../src/client/index.js'
+import { createSigningMessage } from '../../src/core/index.js'
+import picket, { createRedisRevocationList, type RevocationList } from '../../src/fastify/index.js'
+import { evmWallet, siweContext } from '../authority/support/wallets.js'
+import { startRestartableRedis } from './support/redis-process.js'
+
+const redis = await startRestartableRedis()
+t.teardown(() => redis.stop())
+const inspector = new Redis(redis.url, { maxRetriesPerRequest: 1, lazyConnect: true })
+inspector.on('error', () => {})
+t.teardown(() => inspector.disconnect())
+
+const PROJECT = {
+  id: '3f0c5a52-8f5e-4d0b-a1c9-6b1e7e2d9f40',
+  name: 'Scaled App',
+  publishableKey: 'pk_scaled',
+  secretKey: 'sk_scaled',
+  statement: 'Sign in to Scaled App',
+  allowedDomains: ['localhost:3000'],
+}
+const ISSUER = 'https://auth.scaled.test/api/v1'
+const signingKey = await generateSigningJwk()
+
+/** One instance of the deployment: same key, issuer, projects and Redis as its siblings. */
+function startInstance(): Promise<RunningAuthority> {
+  return startAuthority({
+    port: 0,
+    projects: [PROJECT],
+    signingKey,
+    issuer: ISSUER,
+    redisUrl: redis.url,
+    warn: () => {},
+  })
+}
+const a = await startInstance()
+const b = await startInstance()
+t.teardown(() => Promise.all([a.close(), b.close()]))
+const clientA = new PicketClient(PROJECT.secretKey, { baseURL: a.url, retry: false })
+const clientB = new PicketClient(PROJECT.secretKey, { baseURL: b.url, retry: false })
+
+async function call(instance: RunningAuthority, path: string, body: unknown) {
+  const res = await fetch(`${instance.url}/${path}`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(PROJECT.secretKey).toString('base64')}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify(body),
+  })
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+}
+
+/** Gets the nonce from `issuer` and signs the SIWE message a front end would show. */
+async function signedLogin(issuer: RunningAuthority, account = evmWallet()) {
+  const nonce = await call(issuer, 'auth/nonce', { walletAddress: account.address })
+  const context = siweContext()
+  const message = createSigningMessage({
+    format: 'siwe',
+    statement: PROJECT.statement,
+    nonce: nonce.body.nonce as string,
+    walletAddress: account.address,
+    ...context,
+  })
+  return {
+    account,
+    nonce: nonce.body.nonce as string,
+    body: { walletAddress: account.address, signature: await account.signMessage({ message }), context },
+  }
+}
+
+t.test('two authorities, one Redis: a nonce issued by one is consumed by the other', async (t) => {
+  const login = await signedLogin(a)
+  const fromB = await call(b, 'auth/nonce', { walletAddress: login.account.address })
+  t.equal(fromB.body.nonce, login.nonce, 'both instances hand out the same live nonce')
+
+  const atB = await call(b, 'auth', login.body)
+  t.equal(atB.status, 200, 'B accepts the signature over the nonce A issued')
+  const token = atB.body.accessToken as string
+  t.equal((await call(a, 'auth/validate', { accessToken: token })).status, 200, "A validates B's token")
+
+  const replayAtA = await call(a, 'auth', login.body)
+  t.equal(replayAtA.status, 401, 'the replay at A is refused: B consumed the nonce')
+  t.equal((await call(b, 'auth', login.body)).status, 401, 'and at B')
+  const next = await call(a, 'auth/nonce', { walletAddress: login.account.address })
+  t.not(next.body.nonce, login.nonce, 'a consumed nonce is never handed out again')
+})
+
+t.test('concurrent double submission across both instances: exactly one token', async (t) => {
+  for (let round = 0; round < 5; round++) {
+    const login = await signedLogin(round % 2 === 0 ? a : b)
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => call(i % 2 === 0 ? a : b, 'auth', login.body)),
+    )
+    const tokens = results.filter((r) => r.status === 200)
+    t.equal(tokens.length, 1, `round ${round}: one token out of 20`)
+    t.ok(
+      results.filter((r) => r.status !== 200).every((r) => r.status === 401),
+      `round ${round}: the other 19 are 401`,
+    )
+  }
+})
+
+// ---------------------------------------------------------------------------------------------
+// Revocation shared by two plugin instances
+
+interface PluginInstance {
+  app: FastifyInstance
+  revocations: RevocationList
+  validateCalls: () => number
+}
+
+/** A plugin instance with its own Redis client, cache and (for `remote`) a counting client. */
+async function startPlugin(authority: RunningAuthority, mode: 'local' | 'remote'): Promise<PluginInstance> {
+  let validateCalls = 0
+  const client = new PicketClient(PROJECT.secretKey, {
+    baseURL: authority.url,
+    retry: false,
+    fetch: (input, init) => {
+      if (String(input instanceof Request ? input.url : input).endsWith('/auth/validate')) validateCalls++
+      return fetch(input, init)
+    },
+  })
+  const revocations = createRedisRevocationList({ url: redis.url, timeout: 500 })
+  const app = Fastify()
+  await app.register(picket, {
+    client,
+    ...(mode === 'local'
+      ? { verify: { jwks: `${authority.url}/.well-known/jwks.json`, audience: PROJECT.id, issuer: ISSUER } }
+      : {}),
+    isRevoked: revocations.isRevoked,
+  })
+  app.get('/me', { config: { picket: true } }, async (request) => ({ tid: request.picketUser!.tid }))
+  app.post('/logout-everywhere', { config: { picket: true } }, async (request) => ({
+    revoked: await revocations.revoke(request.picketUser!),
+  }))
+  t.teardown(async () => {
+    await app.close()
+    await revocations.close()
+  })
+  return { app, revocations, validateCalls: () => validateCalls }
+}
+
+const me = (instance: PluginInstance, token: string) =>
+  instance.app.inject({ url: '/me', headers: { authorization: `Bearer ${token}` } })
+
+t.test('a token revoked through one plugin instance is refused by both on the next request', async (t) => {
+  const one = await startPlugin(a, 'local')
+  const two = await startPlugin(b, 'remote')
+  const { body } = await signedLogin(a)
+  const login = await clientA.auth(body)
+  const other = await clientB.auth((await signedLogin(b)).body)
+
+  for (const instance of [one, two]) {
+    t.equal((await me(instance, login.accessToken)).statusCode, 200, 'accepted')
+    t.equal((await me(instance, login.accessToken)).statusCode, 200, 'accepted from the cache')
+  }
+  const validatesBefore = two.validateCalls()
+
+  const revoke = await one.app.inject({
+    method: 'POST',
+    url: '/logout-everywhere',
+    headers: { authorization: `Bearer ${login.accessToken}` },
+  })
+  t.same(revoke.json(), { revoked: true })
+
+  for (const [name, instance] of [
+    ['instance one', one],
+    ['instance two', two],
+  ] as const) {
+    const res = await me(instance, login.accessToken)
+    t.equal(res.statusCode, 401, `${name}: refused on the very next request`)
+    t.equal(res.json().code, 'FST_PICKET_INVALID_TOKEN')
+    t.match(res.json().message, /revoked/)
+    t.match(res.headers['www-authenticate'], /error="invalid_token"/)
+  }
+  t.equal(two.validateCalls(), validatesBefore, 'instance two refused it on a verified-token cache hit')
+  t.equal((await me(two, other.accessToken)).statusCode, 200, 'other tokens of the deployment still work')
+
+  await one.revocations.unrevoke(
+    JSON.parse(Buffer.from(login.accessToken.split('.')[1]!, 'base64url').toString()).tid,
+  )
+  t.equal((await me(two, login.accessToken)).statusCode, 200, 'unrevoke lifts it everywhere')
+})
+
+t.test('revocations expire with the token: the list never grows without bound', async (t) => {
+  await inspector.connect().catch(() => {})
+  const list = createRedisRevocationList({ url: redis.url, keyPrefix: 'bounded:', leewaySeconds: 0 })
+  t.teardown(() => list.close())
+  const now = Math.floor(Date.now() / 1000)
+
+  t.equal(await list.revoke({ tid: 'long', exp: now + 3600 }), true)
+  const pttl = await inspector.pttl('bounded:long')
+  t.ok(pttl > 3_590_000 && pttl <= 3_600_000, `TTL follows exp (${pttl} ms)`)
+  t.equal(await list.revoke('by-tid', now + 60), true, 'revoke(tid, exp) works too')
+  t.equal(await list.revoke({ tid: 'gone', exp: now - 10 }), false, 'an expired token needs no entry')
+  t.equal(await inspector.exists('bounded:gone'), 0)
+
+  for (let i = 0; i < 200; i++) await list.revoke({ tid: `short-${i}`, exp: now + 1 })
+  t.equal((await inspector.keys('bounded:short-*')).length, 200, '200 short-lived revocations stored')
+  await new Promise((resolve) => setTimeout(resolve, 2100))
+  t.equal((await inspector.keys('bounded:short-*')).length, 0, 'all gone once their tokens expired')
+
+  const withLeeway = createRedisRevocationList({ url: redis.url, keyPrefix: 'leeway:' })
+  t.teardown(() => withLeeway.close())
+  t.equal(
+    await withLeeway.revoke({ tid: 'just-expired', exp: now - 10 }),
+    true,
+    'within the default 60 s leeway',
+  )
+  t.equal(await withLeeway.isRevoked({ tid: 'just-expired' }), true)
+  t.equal(await list.isRevoked({ tid: 'just-expired' }), false, 'key prefixes keep lists apart')
+  t.equal(await list.isRevoked({ tid: '' }), true, 'a token without a tid counts as revoked')
+  await t.rejects(list.revoke({ tid: 'no-exp' } as never), TypeError)
+  await t.rejects(list.revoke('tid-only'), TypeError)
+  t.throws(() => createRedisRevocationList({}), TypeError)
+})
+
+t.test('Redis down: the revocation check fails closed (503 + Retry-After) and recovers', async (t) => {
+  const one = await startPlugin(a, 'local')
+  const login = await clientA.auth((await signedLogin(a)).body)
+  t.equal((await me(one, login.accessToken)).statusCode, 200, 'healthy')
+
+  await redis.stop()
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now()
+    const res = await me(one, login.accessToken)
+    const ms = performance.now() - started
+    t.equal(res.statusCode, 503, `down #${i}: 503 even though the token is cached`)
+    t.equal(res.json().code, 'FST_PICKET_UNAVAILABLE')
+    t.equal(res.headers['retry-after'], '5')
+    // The list's timeout is 500 ms; ioredis may also wait for one reconnect attempt.
+    t.ok(ms < 500 + 2500, `down #${i}: answered in ${ms.toFixed(0)} ms`)
+  }
+  await redis.start()
+  let status = 0
+  for (let attempt = 0; attempt < 50 && status !== 200; attempt++) {
+    status = (await me(one, login.accessToken)).statusCode
+    if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  t.equal(status, 200, 'checks work again once Redis is back')
+})
