@@ -251,7 +251,8 @@ function parseChains(value: unknown): Record<string, ChainOverrideInput> {
 export function parseAuthorityConfig(input: unknown): AuthorityConfig {
   if (!isRecord(input)) throw new AuthorityConfigError('(root)', 'must be a JSON object')
   rejectUnknownKeys(input, TOP_LEVEL_KEYS, '')
-  const issuer = optionalString(input.issuer, 'issuer')
+  // A URL: relying parties discover `${issuer}/.well-known/openid-configuration` from it (§2.10).
+  const issuer = optionalUrl(input.issuer, 'issuer', ['http:', 'https:'])?.replace(/\/+$/, '')
   const signingKey = parseSigningKey(input.signingKey, 'signingKey')
   const signingKeyFile = optionalString(input.signingKeyFile, 'signingKeyFile')
   const redisUrl = optionalUrl(input.redisUrl, 'redisUrl', ['redis:', 'rediss:'])

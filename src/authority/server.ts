@@ -1,9 +1,9 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import type { JWK } from 'jose'
 import type { ProjectConfig } from './config.js'
 import { errorReplyFor } from './error-reply.js'
 import { authorityPluginFor } from './plugin.js'
-import { type AuthorityOptions, createAuthorityRuntime } from './runtime.js'
+import { type AuthorityOptions, createAuthorityRuntime, DEFAULT_BODY_LIMIT } from './runtime.js'
 
 export const API_PREFIX = '/api/v1'
 
@@ -40,6 +40,12 @@ export async function startAuthority(options: StartAuthorityOptions): Promise<Ru
   const app = Fastify({
     logger,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // Errors Fastify raises before routing (a malformed URL, an over-long parameter) answer in
+    // the API's own `{msg, code}` shape too (§1.6: every SDK parses the body as JSON).
+    frameworkErrors: (error, _request, reply) => {
+      const { statusCode, body } = errorReplyFor(error, DEFAULT_BODY_LIMIT)
+      ;(reply as FastifyReply).code(statusCode).send(body)
+    },
   })
   const runtime = await createAuthorityRuntime({
     ...authorityOptions,

@@ -31,6 +31,7 @@ t.test('invalid config fails with a message naming the field', async (t) => {
     [{ projects: [project, { ...project, publishableKey: 'pk_2', secretKey: 'sk_2' }] }, 'projects[1].id'],
     [{ projects: [project, { ...project, id: 'p2', secretKey: 'sk_2' }] }, 'projects[1].publishableKey'],
     [{ projects: [project], redisUrl: 'localhost:6379' }, 'redisUrl'],
+    [{ projects: [project], issuer: 'picketapi.com' }, 'issuer'],
     [{ projects: [project], signingKey: { kty: 'RSA' } }, 'signingKey'],
     [{ projects: [project], signingKey: { kty: 'EC', crv: 'P-256', x: 'a', y: 'b' } }, 'signingKey.d'],
     [{ projects: [project], chains: { localhost: { rpcUrl: 'ws://x' } } }, 'chains.localhost.rpcUrl'],

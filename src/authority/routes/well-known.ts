@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { JWK } from 'jose'
-import { baseUrlOf, issuerOf } from '../request-context.js'
+import { issuerOf } from '../request-context.js'
 import type { AuthorityRuntime } from '../runtime.js'
 import { TOKEN_ALGORITHM } from '../tokens/signing-key.js'
 
@@ -22,9 +22,13 @@ export function registerWellKnownRoutes(app: FastifyInstance, runtime: Authority
   )
   app.get('/.well-known/openid-configuration', { config: PUBLIC_ROUTE }, async (request, reply) => {
     reply.header('cache-control', 'public, max-age=300')
+    // Both from the configured issuer: a document cached publicly must not carry a JWKS location
+    // taken from a client's Host header. (Only a mounted authority with no `issuer` configured
+    // falls back to the request's base URL, as its tokens' `iss` does; configure one.)
+    const issuer = issuerOf(runtime, request, app.prefix)
     return {
-      issuer: issuerOf(runtime, request, app.prefix),
-      jwks_uri: `${baseUrlOf(request, app.prefix)}/.well-known/jwks.json`,
+      issuer,
+      jwks_uri: `${issuer}/.well-known/jwks.json`,
       id_token_signing_alg_values_supported: [TOKEN_ALGORITHM],
       subject_types_supported: ['public'],
       response_types_supported: ['token'],

@@ -1,4 +1,6 @@
 import { errors, jwtVerify } from 'jose'
+import { assertAccessTokenClaims } from '../../core/access-token-claims.js'
+import { InvalidTokenError } from '../../core/token-errors.js'
 import type { AccessTokenPayload } from '../../core/types.js'
 import { accessTokenInvalid } from '../errors.js'
 import { type SigningKey, TOKEN_ALGORITHM } from './signing-key.js'
@@ -21,7 +23,7 @@ export async function verifyAccessToken(
   token: string,
   options: VerifyAccessTokenOptions,
 ): Promise<AccessTokenPayload> {
-  let payload: Record<string, unknown>
+  let payload: unknown
   try {
     ;({ payload } = await jwtVerify(token, key.publicKey, {
       algorithms: [TOKEN_ALGORITHM],
@@ -33,19 +35,14 @@ export async function verifyAccessToken(
   } catch (error) {
     throw accessTokenInvalid(describeJoseError(error))
   }
-  if (typeof payload.chain !== 'string' || typeof payload.walletAddress !== 'string') {
-    throw accessTokenInvalid('missing chain or walletAddress claim')
+  // A correctly signed token of the wrong shape is still refused: `validate` answers with the
+  // claims, and every SDK (and our own plugin) relies on their types (§5.2).
+  try {
+    return assertAccessTokenClaims(payload)
+  } catch (error) {
+    if (error instanceof InvalidTokenError) throw accessTokenInvalid(error.message)
+    throw error
   }
-  return {
-    ...payload,
-    displayAddress:
-      typeof payload.displayAddress === 'string' ? payload.displayAddress : payload.walletAddress,
-    tokenBalances: isRecord(payload.tokenBalances) ? payload.tokenBalances : {},
-  } as unknown as AccessTokenPayload
-}
-
-function isRecord(value: unknown): value is Record<string, Record<string, string>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function describeJoseError(error: unknown): string {
