@@ -100,10 +100,10 @@ if (!existsSync(CHROMIUM)) {
   t.test('the holder signs in with the wallet and passes the gates', async (t) => {
     const { holder } = example.chain
     const { page, signed } = await pageWithWallet(holder)
-    t.equal(
-      await page.locator('#wallet-status').textContent(),
-      'Wallet found. Sign in to call the gated routes.',
-    )
+    // The page's script sets this once it has loaded its config: wait for it, do not race it.
+    await page
+      .locator('#wallet-status', { hasText: 'Wallet found. Sign in to call the gated routes.' })
+      .waitFor()
 
     t.match(await callRoute(page, '/api/members'), /^401 Unauthorized/, 'before signing in')
     await signIn(page)
