@@ -10,7 +10,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createAuthority, generateSigningJwk, type PrivateEcJwk } from '../../src/authority/index.js'
 import picket from '../../src/fastify/index.js'
-import { type DemoChain, type DemoWallet, startDemoChain } from './demo-chain.js'
+import { type DemoChain, startDemoChain } from './demo-chain.js'
 import { resolveListenPort } from './listen-port.js'
 import { registerPage } from './page.js'
 import { CHAIN, PROJECT } from './project.js'
@@ -31,11 +31,11 @@ export interface RunningExample {
   /** The bundled authority's base URL (what `baseURL` of any Picket SDK is set to). */
   apiUrl: string
   jwksUrl: string
-  chain: DemoChain
+  /** The on-chain world: the chain, the PASS and COIN contracts, the demo wallets. */
+  demo: DemoChain
   chainSlug: string
   chainId: number
   routes: GatedRoute[]
-  wallets: DemoWallet[]
   /** The authority's private signing key (the demo forges an expired token with it). */
   signingJwk: PrivateEcJwk
   app: FastifyInstance
@@ -51,9 +51,9 @@ export async function start(options: StartOptions = {}): Promise<RunningExample>
   // The page is reachable under both names; a SIWE message names the host the browser shows.
   const domains = [`localhost:${port}`, `127.0.0.1:${port}`]
 
-  const world = await startDemoChain()
+  const demo = await startDemoChain()
   const signingJwk = await generateSigningJwk()
-  const routes = gatedRoutes({ pass: world.pass, coin: world.coin, allowlist: [world.holder.address] })
+  const routes = gatedRoutes({ pass: demo.pass, coin: demo.coin, allowlist: [demo.holder.address] })
   const app = Fastify({ logger: options.logger ?? false })
   try {
     // The authority, as a plugin of this same app. Its issuer is fixed: otherwise it would be
@@ -63,7 +63,7 @@ export async function start(options: StartOptions = {}): Promise<RunningExample>
         issuer: apiUrl,
         signingKey: signingJwk,
         projects: [{ ...PROJECT, format: 'siwe', allowedDomains: domains }],
-        chains: { [CHAIN]: { rpcUrl: world.chain.rpcUrl, chainId: world.chain.chainId } },
+        chains: { [CHAIN]: { rpcUrl: demo.chain.rpcUrl, chainId: demo.chain.chainId } },
       }),
       { prefix: '/api/v1' },
     )
@@ -79,12 +79,12 @@ export async function start(options: StartOptions = {}): Promise<RunningExample>
       routes: { prefix: '/auth', allowedDomains: domains },
     })
     registerExampleRoutes(app, routes)
-    await registerPage(app, { chain: CHAIN, chainId: world.chain.chainId, routes })
+    await registerPage(app, { chain: CHAIN, chainId: demo.chain.chainId, routes })
 
     await app.listen({ port, host: HOST })
   } catch (error) {
     await app.close()
-    await world.chain.close()
+    await demo.chain.close()
     throw error
   }
 
@@ -92,16 +92,15 @@ export async function start(options: StartOptions = {}): Promise<RunningExample>
     url,
     apiUrl,
     jwksUrl: `${apiUrl}/.well-known/jwks.json`,
-    chain: world,
+    demo,
     chainSlug: CHAIN,
-    chainId: world.chain.chainId,
+    chainId: demo.chain.chainId,
     routes,
-    wallets: [world.holder, world.outsider, world.friend],
     signingJwk,
     app,
     async close() {
       await app.close()
-      await world.chain.close()
+      await demo.chain.close()
     },
   }
 }

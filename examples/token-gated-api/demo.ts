@@ -6,7 +6,7 @@ import { start } from './app.js'
 import { runStory } from './story.js'
 
 const example = await start({ port: 0 })
-console.log(`Example running at ${example.url} (chain ${example.chainSlug}, ${example.chain.chain.rpcUrl})`)
+console.log(`Example running at ${example.url} (chain ${example.chainSlug}, ${example.demo.chain.rpcUrl})`)
 let ok = false
 let act = ''
 try {

@@ -42,7 +42,7 @@ export async function runStory(
 ): Promise<StoryResult> {
   const steps: StoryStep[] = []
   let act = ''
-  const { holder, outsider, friend } = example.chain
+  const { holder, outsider, friend } = example.demo
 
   async function request(
     method: 'GET' | 'POST',
@@ -148,8 +148,8 @@ export async function runStory(
   )
   step(
     'the token now carries both balances',
-    JSON.stringify(claimsOf(token).tokenBalances).includes(example.chain.pass) &&
-      JSON.stringify(claimsOf(token).tokenBalances).includes(example.chain.coin),
+    JSON.stringify(claimsOf(token).tokenBalances).includes(example.demo.pass) &&
+      JSON.stringify(claimsOf(token).tokenBalances).includes(example.demo.coin),
     JSON.stringify(claimsOf(token).tokenBalances),
   )
   await expectStatus(
@@ -187,16 +187,16 @@ export async function runStory(
   await expectStatus('an expired token (signed by the real key) gets 401', '/api/members', expired, 401)
 
   act = 'The holder gives the pass away: the token still says 1, the chain says 0'
-  await example.chain.chain.transferERC721(
-    example.chain.pass,
+  await example.demo.chain.transferERC721(
+    example.demo.pass,
     holder.privateKey,
     friend.address,
-    example.chain.passId,
+    example.demo.passId,
   )
   step(
     'the holder transfers the pass to a friend (on chain)',
     true,
-    `PASS #${example.chain.passId} → ${friend.address}`,
+    `PASS #${example.demo.passId} → ${friend.address}`,
   )
   // Revalidation answers are reused for 1 s per token; wait that out.
   await new Promise((resolve) => setTimeout(resolve, 1100))

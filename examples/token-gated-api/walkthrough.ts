@@ -21,7 +21,7 @@ function signInCommands(wallet: string, key: string, tokenVar: string): string[]
 }
 
 export function walkthroughScript(example: RunningExample): string {
-  const { holder, outsider } = example.chain
+  const { holder, outsider } = example.demo
   const get = (path: string, token?: string) =>
     `curl -s $APP${path}${token ? ` -H "authorization: Bearer $${token}"` : ''}; echo`
   return [
@@ -61,7 +61,7 @@ export function walkthroughScript(example: RunningExample): string {
 }
 
 export function startupBanner(example: RunningExample): string {
-  const { pass, coin, holder, outsider } = example.chain
+  const { pass, coin, holder, outsider } = example.demo
   const routeWidth = Math.max(...example.routes.map((r) => r.path.length))
   return [
     'fastify-picket example: a token-gated API, running entirely on this machine',
@@ -69,7 +69,7 @@ export function startupBanner(example: RunningExample): string {
     `  Sign-in page      ${example.url}/`,
     `  Helper routes     ${example.url}/auth/nonce, /auth/login, /auth/authz, /auth/me, /auth/logout`,
     `  Picket API        ${example.apiUrl}  (the bundled authority; JWKS at /api/v1/.well-known/jwks.json)`,
-    `  Dev chain         ${example.chain.chain.rpcUrl}  (slug "${example.chainSlug}", chain ID ${example.chainId})`,
+    `  Dev chain         ${example.demo.chain.rpcUrl}  (slug "${example.chainSlug}", chain ID ${example.chainId})`,
     '',
     'Demo tokens',
     `  PASS (ERC-721)    ${pass}`,

@@ -98,7 +98,7 @@ if (!existsSync(CHROMIUM)) {
   }
 
   t.test('the holder signs in with the wallet and passes the gates', async (t) => {
-    const { holder } = example.chain
+    const { holder } = example.demo
     const { page, signed } = await pageWithWallet(holder)
     // The page's script sets this once it has loaded its config: wait for it, do not race it.
     await page
@@ -140,7 +140,7 @@ if (!existsSync(CHROMIUM)) {
     const pass = await callRoute(page, '/api/pass-holders')
     t.match(pass, /^200 OK — Welcome, holders of the PASS NFT/)
     t.match(pass, /new token received \(picket-access-token\) and kept/, 'incremental authorization')
-    t.match(await page.locator('#session-balances').textContent(), `contractAddress ${example.chain.pass}: 1`)
+    t.match(await page.locator('#session-balances').textContent(), `contractAddress ${example.demo.pass}: 1`)
     t.match(await callRoute(page, '/api/coin-holders'), /^200 OK — Welcome, wallets with at least 50 COIN/)
     t.match(await callRoute(page, '/api/allowlist'), /^200 OK — Welcome, listed wallets only/)
     t.match(
@@ -153,7 +153,7 @@ if (!existsSync(CHROMIUM)) {
   })
 
   t.test('a wallet without the pass is signed in but refused by the pass gates', async (t) => {
-    const { outsider } = example.chain
+    const { outsider } = example.demo
     const { page } = await pageWithWallet(outsider)
     await signIn(page)
     t.match(await callRoute(page, '/api/members'), /^200 OK/)

@@ -44,7 +44,7 @@ t.test('the authority is mounted at /api/v1 and the helper routes at /auth', asy
   const nonce = await fetch(`${example.url}/auth/nonce`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ chain: 'localhost', walletAddress: example.chain.holder.address }),
+    body: JSON.stringify({ chain: 'localhost', walletAddress: example.demo.holder.address }),
   })
   t.equal(nonce.status, 200)
   t.equal(((await nonce.json()) as { format: string }).format, 'siwe')
@@ -52,7 +52,7 @@ t.test('the authority is mounted at /api/v1 and the helper routes at /auth', asy
 
 t.test('a SIWE message for another site is refused at login', async (t) => {
   const { signLogin } = await import('../../examples/token-gated-api/siwe-login.js')
-  const { holder } = example.chain
+  const { holder } = example.demo
   const nonce = await (
     await fetch(`${example.url}/auth/nonce`, {
       method: 'POST',
@@ -80,7 +80,7 @@ t.test('the startup banner shows the URLs, both demo wallets with keys, and ever
   const banner = startupBanner(example)
   t.match(banner, `${example.url}/`)
   t.match(banner, example.apiUrl)
-  for (const wallet of [example.chain.holder, example.chain.outsider]) {
+  for (const wallet of [example.demo.holder, example.demo.outsider]) {
     t.match(banner, wallet.address)
     t.match(banner, wallet.privateKey)
   }
@@ -88,7 +88,7 @@ t.test('the startup banner shows the URLs, both demo wallets with keys, and ever
 })
 
 t.test('sign.ts --message prints the personal_sign signature', async (t) => {
-  const { holder } = example.chain
+  const { holder } = example.demo
   const { stdout } = await run(
     'npx',
     ['tsx', 'examples/token-gated-api/sign.ts', '--key', holder.privateKey, '--message', 'hello'],
