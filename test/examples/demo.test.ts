@@ -19,7 +19,7 @@ t.test('npm run demo exits 0 and every step behaved', async (t) => {
   child.stderr.on('data', (chunk: Buffer) => {
     output += chunk.toString()
   })
-  const killer = setTimeout(() => child.kill('SIGKILL'), 90_000)
+  const killer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 90_000)
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
   clearTimeout(killer)
 
