@@ -40,5 +40,5 @@ export function assertAccessTokenClaims(payload: unknown): AccessTokenPayload {
       throw new InvalidTokenError(`token claim 'tokenBalances.${category}' must map keys to balance strings`)
     }
   }
-  return payload as AccessTokenPayload
+  return payload as unknown as AccessTokenPayload
 }

@@ -116,7 +116,8 @@ export interface AccessTokenPayload extends AuthenticatedUser {
   contractAddress?: string
   tokenBalance?: string
   tokenIds?: string[]
-  [claim: string]: unknown
+  /** Picket's auto-generated e-mail-style address (§5.2), when the authority sets one. */
+  email?: string
 }
 
 export interface TokenOwnershipRequest {

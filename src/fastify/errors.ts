@@ -20,6 +20,8 @@ export const PicketUnavailableError = createError(
   503,
 )
 export const PicketBadRequestError = createError('FST_PICKET_BAD_REQUEST', 'Bad request: %s', 400)
+/** `/auth/login` refused the wallet signature (bad, replayed, or its nonce expired). */
+export const PicketLoginFailedError = createError('FST_PICKET_LOGIN_FAILED', 'Login failed: %s', 401)
 /** Thrown at register time for a bad option or route config; names the option. */
 export const PicketOptionsError = createError(
   'FST_PICKET_OPTIONS',
@@ -62,6 +64,11 @@ export function unavailable(reason: string, retryAfter: number): Error {
   const error = new PicketUnavailableError(reason) as WithHeaders
   error.headers = { 'retry-after': String(Math.max(1, Math.ceil(retryAfter))) }
   return error
+}
+
+/** No Bearer challenge: no access token was involved, the signature was refused. */
+export function loginFailed(reason: string): Error {
+  return new PicketLoginFailedError(reason)
 }
 
 export function badRequest(reason: string): Error {

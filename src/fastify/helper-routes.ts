@@ -171,7 +171,7 @@ export function registerHelperRoutes(fastify: FastifyInstance, options: Resolved
             properties: {
               domain: { type: 'string', maxLength: 255 },
               uri: { type: 'string', maxLength: 2048 },
-              chainId: { type: ['integer', 'string'] },
+              chainId: { anyOf: [{ type: 'integer' }, { type: 'string', maxLength: 32 }] },
               issuedAt: { type: 'string', maxLength: 64 },
               chainType: { type: 'string', maxLength: 32 },
               locale: { type: 'string', maxLength: 35 },
@@ -194,7 +194,7 @@ export function registerHelperRoutes(fastify: FastifyInstance, options: Resolved
           ...(context ? { context } : {}),
         })
       } catch (error) {
-        throw toClientError(error, realm)
+        throw toClientError(error, realm, 'login')
       }
       setSessionCookie(reply, answer.accessToken)
       return answer

@@ -9,6 +9,7 @@ export {
   PicketBadRequestError,
   PicketInsufficientError,
   PicketInvalidTokenError,
+  PicketLoginFailedError,
   PicketNoTokenError,
   PicketOptionsError,
   PicketUnavailableError,

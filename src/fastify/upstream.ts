@@ -1,15 +1,17 @@
 import { PicketAPIError } from '../client/errors.js'
 import { InvalidTokenError, VerifierUnavailableError } from '../core/token-errors.js'
 import { classifyUpstreamError } from '../core/upstream-errors.js'
-import { badRequest, insufficient, invalidToken, unavailable } from './errors.js'
+import { badRequest, insufficient, invalidToken, loginFailed, unavailable } from './errors.js'
 
 /**
  * Maps a failed API call made for a client (login, authz) to the answer that client gets:
  * the API's own 400/401/403 pass through with its message; anything that means "the API could
  * not answer" becomes 503 with Retry-After, never a 500 and never a pass.
  */
-export function toClientError(error: unknown, realm: string): unknown {
+export function toClientError(error: unknown, realm: string, call: 'login' | 'other' = 'other'): unknown {
   if (error instanceof PicketAPIError) {
+    if (call === 'login' && error.status === 401 && error.apiCode === 'signature_invalid')
+      return loginFailed(error.msg)
     if (error.status === 400 || error.status === 404 || error.status === 422) return badRequest(error.msg)
     if (error.status === 403) return insufficient(realm, error.msg)
   }

@@ -41,11 +41,8 @@ export function claimsFor(overrides: Partial<AccessTokenPayload> = {}): AccessTo
 }
 
 /** Signs `claims` (all of them, including iat/exp) with ES256 and the key's `kid`. */
-export async function mintToken(
-  key: SigningKey,
-  claims: Record<string, unknown> = claimsFor(),
-): Promise<string> {
-  return new SignJWT(claims)
+export async function mintToken(key: SigningKey, claims: object = claimsFor()): Promise<string> {
+  return new SignJWT({ ...claims })
     .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: key.kid })
     .sign(key.privateKey)
 }

@@ -36,7 +36,7 @@ export async function issueAccessToken(
     tid: randomUUID(),
     ver: TOKEN_VERSION,
   }
-  const accessToken = await new SignJWT(claims)
+  const accessToken = await new SignJWT({ ...claims })
     .setProtectedHeader({ alg: TOKEN_ALGORITHM, typ: 'JWT', kid: key.kid })
     .sign(key.privateKey)
   return { accessToken, claims }
