@@ -1,7 +1,5 @@
-import type { PublicClient } from 'viem'
-import type { Requirements, TokenBalances } from '../core/types.js'
-import { createBalanceReader } from './chains/index.js'
-import { type ChainDefinition, type ChainRegistry, createChainRegistry } from './chains/registry.js'
+import { type BalanceReader, createBalanceReader } from './chains/index.js'
+import { type ChainRegistry, createChainRegistry } from './chains/registry.js'
 import { type AuthorityConfig, type AuthorityConfigInput, parseAuthorityConfig } from './config.js'
 import { guardNonceStore } from './nonces/guarded-store.js'
 import { createMemoryNonceStore } from './nonces/memory-store.js'
@@ -10,19 +8,11 @@ import type { NonceStore } from './nonces/store.js'
 import { createProjectDirectory, type ProjectDirectory } from './projects.js'
 import { loadSigningKey, type SigningKey } from './tokens/signing-key.js'
 
-/** What the authority needs from the chain layer (implemented by `chains/`). */
-export interface AuthorityBalanceReader {
-  readBalances(
-    chain: ChainDefinition,
-    walletAddress: string,
-    requirements: Requirements,
-    options?: { signal?: AbortSignal },
-  ): Promise<TokenBalances>
-  /** ENS name or the address itself; never throws. */
-  resolveDisplayAddress(chain: ChainDefinition, walletAddress: string): Promise<string>
-  publicClientFor(chain: ChainDefinition): PublicClient | undefined
-  close?(): void | Promise<void>
-}
+/**
+ * What the authority needs from the chain layer: the chain module's `BalanceReader`
+ * (replaceable through `balanceReader`, e.g. for a custom provider).
+ */
+export type AuthorityBalanceReader = BalanceReader
 
 /** Everything `createAuthority` / `startAuthority` accept: the JSON config plus runtime parts. */
 export interface AuthorityOptions extends AuthorityConfigInput {
