@@ -6,6 +6,12 @@
 /** token68 (RFC 7235 §2.1): what a JWT's base64url segments and dots fit in. */
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/
 
+/**
+ * A compact JWS: three base64url segments, no padding. jose also decodes padded base64url, so
+ * without this `token==` would verify as `token` under another cache key.
+ */
+export const COMPACT_JWS = /^[\w-]+\.[\w-]+\.[\w-]+$/
+
 /** Tokens longer than this are refused before any parsing or hashing; Picket tokens are ~1 KB. */
 export const MAX_TOKEN_LENGTH = 16 * 1024
 

@@ -53,7 +53,14 @@ export function createRemoteKeyResolver(url: URL, options: RemoteKeySetOptions =
         staleSource = lastKnown
         staleResolver = createLocalJWKSet(lastKnown)
       }
-      return staleResolver!(header, token)
+      try {
+        return await staleResolver!(header, token)
+      } catch (staleError) {
+        // A kid we have never seen may be a new key we cannot fetch right now: that is "cannot
+        // tell" (503, retry), not "invalid" (401, sign in again).
+        if (staleError instanceof errors.JWKSNoMatchingKey) throw error
+        throw staleError
+      }
     }
   }
 }

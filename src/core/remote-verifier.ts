@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose'
 import type { PicketClient } from '../client/index.js'
 import { assertAccessTokenClaims } from './access-token-claims.js'
 import { InvalidTokenError } from './token-errors.js'
@@ -21,20 +22,32 @@ export function createRemoteVerifier(
 ): TokenVerifier {
   return {
     async verify(token: string): Promise<AccessTokenPayload> {
+      // Refuse what cannot be a Picket token before spending a round trip on it (and so that a
+      // lax API could never pass it): the unverified payload must already have the right shape.
+      let unverified: unknown
+      try {
+        unverified = decodeJwt(token)
+      } catch (error) {
+        throw new InvalidTokenError('the token is not a JWT', { cause: error })
+      }
+      checkClaims(assertAccessTokenClaims(unverified), options)
       let answer: unknown
       try {
         answer = await client.validate(token)
       } catch (error) {
         throw classifyUpstreamError(error)
       }
-      const claims = assertAccessTokenClaims(answer)
-      if (options.audience !== undefined && claims.aud !== options.audience) {
-        throw new InvalidTokenError("the token's 'aud' claim is not accepted")
-      }
-      if (claims.exp * 1000 <= Date.now()) throw new InvalidTokenError('the token has expired')
-      if (claims.iat > Date.now() / 1000 + 60)
-        throw new InvalidTokenError('the token was issued in the future')
-      return claims
+      return checkClaims(assertAccessTokenClaims(answer), options)
     },
   }
+}
+
+/** The checks jose does locally, applied to what the API answered (and to the token beforehand). */
+function checkClaims(claims: AccessTokenPayload, options: RemoteVerifierOptions): AccessTokenPayload {
+  if (options.audience !== undefined && claims.aud !== options.audience) {
+    throw new InvalidTokenError("the token's 'aud' claim is not accepted")
+  }
+  if (claims.exp * 1000 <= Date.now()) throw new InvalidTokenError('the token has expired')
+  if (claims.iat > Date.now() / 1000 + 60) throw new InvalidTokenError('the token was issued in the future')
+  return claims
 }

@@ -54,7 +54,7 @@ export function createGateHook(context: GateContext, gate: ResolvedGate): GateHo
     } catch (error) {
       throw toGateError(error, realm)
     }
-    if (options.isRevoked && (await options.isRevoked(claims, request))) {
+    if (options.isRevoked && (await checkRevoked(options.isRevoked, claims, request))) {
       throw invalidToken(realm, 'the token has been revoked')
     }
 
@@ -72,6 +72,25 @@ export function createGateHook(context: GateContext, gate: ResolvedGate): GateHo
       reply.header(NEW_TOKEN_HEADER, outcome.accessToken)
     }
     request.picketUser = claims
+  }
+}
+
+/**
+ * Runs the user's revocation check. If it throws (its store is down), the request fails
+ * closed with 503 rather than a 500: the client did nothing wrong and may retry.
+ */
+async function checkRevoked(
+  isRevoked: NonNullable<ResolvedOptions['isRevoked']>,
+  claims: AccessTokenPayload,
+  request: FastifyRequest,
+): Promise<boolean> {
+  try {
+    return await isRevoked(claims, request)
+  } catch (error) {
+    // An error that carries its own status (e.g. the Redis list's 503) is meant as the answer.
+    if (typeof (error as { statusCode?: unknown }).statusCode === 'number') throw error
+    request.log.error({ err: error }, 'fastify-picket: isRevoked threw; refusing with 503')
+    throw unavailable('the revocation check failed', 5)
   }
 }
 

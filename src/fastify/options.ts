@@ -67,6 +67,11 @@ export interface PicketPluginOptions {
   client?: PicketClient
   /** Local verification; when absent tokens are validated remotely through the API. */
   verify?: VerifyOptions
+  /**
+   * Remote mode: the project id whose tokens are accepted; an answer from `/auth/validate` for
+   * another project's token is refused. (Local mode uses `verify.audience`.)
+   */
+  audience?: string
   /** Verified-token cache (default `{ max: 10000, ttl: 300000 }`), or `false` to verify every time. */
   cache?: { max?: number; ttl?: number } | false
   /** Cache of `revalidate` answers per token and requirements (default ttl 30 s, max 10 000). */
@@ -90,6 +95,7 @@ export interface PicketPluginOptions {
 export interface ResolvedOptions {
   client: PicketClient
   verify: VerifyOptions | undefined
+  audience: string | undefined
   cache: { max: number; ttl: number } | false
   revalidateCache: { max: number; ttl: number }
   hook: GateHookName
@@ -174,6 +180,13 @@ function resolveVerify(verify: unknown): VerifyOptions | undefined {
   return verify as unknown as VerifyOptions
 }
 
+function resolveAudience(audience: unknown): string | undefined {
+  if (audience !== undefined && (typeof audience !== 'string' || audience === '')) {
+    fail('audience', 'must be a non-empty string (the project id)')
+  }
+  return audience
+}
+
 function resolveRequirements(value: unknown, option: string): Requirements {
   try {
     return normalizeRequirements(value)
@@ -255,6 +268,7 @@ export function resolveOptions(options: PicketPluginOptions): ResolvedOptions {
   return {
     client: resolveClient(options),
     verify: resolveVerify(options.verify),
+    audience: resolveAudience(options.audience),
     cache,
     revalidateCache: {
       max: positiveInteger(revalidateCache.max, 'revalidateCache.max', 10_000) || 1,

@@ -13,7 +13,10 @@ import { type PicketRouteConfig, resolveGate } from './route-config.js'
 
 function createVerifier(options: ReturnType<typeof resolveOptions>): TokenVerifier {
   if (options.verify) return createLocalVerifier(options.verify)
-  return createRemoteVerifier(options.client)
+  return createRemoteVerifier(
+    options.client,
+    options.audience === undefined ? {} : { audience: options.audience },
+  )
 }
 
 /** Puts our gate first in the route's hook list, so the user's own hooks see `picketUser`. */

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { MAX_TOKEN_LENGTH, parseBearerAuthorization } from '../core/bearer-token.js'
+import { COMPACT_JWS, MAX_TOKEN_LENGTH, parseBearerAuthorization } from '../core/bearer-token.js'
 import { badRequest, invalidToken } from './errors.js'
 import type { CookieOptions, PicketPluginOptions } from './options.js'
 
@@ -54,7 +54,7 @@ export async function readRequestToken(
   const token =
     fromHeader ?? fromCookie ?? (options.extractToken ? await options.extractToken(request) : undefined)
   if (token === undefined || token === '') return undefined
-  if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token))
+  if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token))
     throw invalidToken(realm, 'the token is malformed')
   return token
 }

@@ -89,7 +89,13 @@ t.test('remote JWKS: keys keep working when a refetch fails after warm-up', asyn
   await remote.verify(token)
   server.script({ status: 500, text: '<html>down</html>' })
   t.same((await remote.verify(token)).aud, AUDIENCE, 'stale key set used during the outage')
-  await t.rejects(remote.verify(await mintToken(other)), InvalidTokenError, 'a foreign key still fails')
+  await t.rejects(remote.verify(await mintToken(other)), InvalidTokenError, 'a known kid, wrong key: invalid')
+  const unknownKid = await createSigningKey()
+  await t.rejects(
+    remote.verify(await mintToken(unknownKid)),
+    VerifierUnavailableError,
+    'a kid never seen cannot be checked during the outage: unavailable, not invalid',
+  )
   server.script({ hang: true })
   const slow = createLocalVerifier({ jwks: server.url('/slow'), audience: AUDIENCE, timeout: 200 })
   await t.rejects(slow.verify(token), VerifierUnavailableError, 'timeout before warm-up is unavailable')

@@ -266,3 +266,30 @@ t.test(
     t.ok(res2.headers['retry-after'])
   },
 )
+
+t.test('remote mode: garbage is refused before any round trip; audience is enforced', async (t) => {
+  const app = await buildApp('remote')
+  t.teardown(() => app.close())
+  const before = stack.calls.get('/auth/validate') ?? 0
+  for (const token of ['x.y.z', 'not-a-jwt', `${outsiderLogin.accessToken.split('.')[0]}.e30.sig`]) {
+    t.equal((await app.inject({ url: '/me', headers: bearer(token) })).statusCode, 401, token)
+  }
+  t.equal((stack.calls.get('/auth/validate') ?? 0) - before, 0, 'no validate call for malformed tokens')
+
+  const strict = await buildApp('remote', { audience: 'another-project' })
+  t.teardown(() => strict.close())
+  const res = await strict.inject({ url: '/me', headers: bearer(outsiderLogin.accessToken) })
+  t.equal(res.statusCode, 401, 'the API accepted it for its project, the plugin wants another')
+})
+
+t.test('an isRevoked that throws fails closed with 503, not 500', async (t) => {
+  const app = await buildApp('local', {
+    isRevoked: () => {
+      throw new Error('revocation store down')
+    },
+  })
+  t.teardown(() => app.close())
+  const res = await app.inject({ url: '/me', headers: bearer(outsiderLogin.accessToken) })
+  t.equal(res.statusCode, 503)
+  t.ok(res.headers['retry-after'])
+})

@@ -29,6 +29,7 @@ t.test('bad options are a typed error naming the option', async (t) => {
     [{ apiKey: 'k', verify: { jwks, audience: 'a', algorithms: [] } }, 'verify.algorithms'],
     [{ apiKey: 'k', verify: { jwks, audience: 'a', algorithms: ['HS256'] } }, 'verify.algorithms'],
     [{ apiKey: 'k', verify: { jwks, audience: 'a', algorithms: ['none'] } }, 'verify.algorithms'],
+    [{ apiKey: 'k', audience: '' }, 'audience'],
     [{ apiKey: 'k', cache: 'big' }, 'cache'],
     [{ apiKey: 'k', cache: { max: -1 } }, 'cache.max'],
     [{ apiKey: 'k', cache: { ttl: 1.5 } }, 'cache.ttl'],

@@ -1,9 +1,13 @@
 import { errors, jwtVerify } from 'jose'
 import { assertAccessTokenClaims } from '../../core/access-token-claims.js'
+import { COMPACT_JWS } from '../../core/bearer-token.js'
 import { InvalidTokenError } from '../../core/token-errors.js'
 import type { AccessTokenPayload } from '../../core/types.js'
 import { accessTokenInvalid } from '../errors.js'
 import { type SigningKey, TOKEN_ALGORITHM } from './signing-key.js'
+
+/** Seconds of clock skew tolerated for an `iat` in the future. */
+const MAX_FUTURE_IAT = 60
 
 export interface VerifyAccessTokenOptions {
   issuer: string
@@ -23,6 +27,8 @@ export async function verifyAccessToken(
   token: string,
   options: VerifyAccessTokenOptions,
 ): Promise<AccessTokenPayload> {
+  // Compact JWS only: a padded variant of a token must not verify as the token itself.
+  if (!COMPACT_JWS.test(token)) throw accessTokenInvalid('malformed token')
   let payload: unknown
   try {
     ;({ payload } = await jwtVerify(token, key.publicKey, {
@@ -37,12 +43,17 @@ export async function verifyAccessToken(
   }
   // A correctly signed token of the wrong shape is still refused: `validate` answers with the
   // claims, and every SDK (and our own plugin) relies on their types (§5.2).
+  let claims: AccessTokenPayload
   try {
-    return assertAccessTokenClaims(payload)
+    claims = assertAccessTokenClaims(payload)
   } catch (error) {
     if (error instanceof InvalidTokenError) throw accessTokenInvalid(error.message)
     throw error
   }
+  // jose checks `iat` only with `maxTokenAge`; a token from the future is not one we minted.
+  const now = (options.currentDate?.getTime() ?? Date.now()) / 1000
+  if (claims.iat > now + MAX_FUTURE_IAT) throw accessTokenInvalid('the token was issued in the future')
+  return claims
 }
 
 function describeJoseError(error: unknown): string {
