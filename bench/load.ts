@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url'
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { PicketClient } from '../src/client/index.js'
-import { createSigningMessage } from '../src/core/index.js'
+import { siweLogin } from '../tools/siwe-login.js'
 
 const PROJECT = {
   id: '5a1f0e4c-2b7d-4c36-9f8e-0d3b6a2c4e91',
@@ -170,23 +170,7 @@ async function realLogins(authorityUrl: string, count: number): Promise<string[]
   const tokens: string[] = []
   for (let i = 0; i < count; i++) {
     const account = privateKeyToAccount(generatePrivateKey())
-    const { nonce, statement, format } = await client.nonce({ walletAddress: account.address })
-    const context = {
-      domain: 'localhost:3000',
-      uri: 'http://localhost:3000',
-      issuedAt: new Date().toISOString(),
-      chainId: 1,
-      chainType: 'ethereum',
-    }
-    const message = createSigningMessage({
-      format,
-      statement,
-      nonce,
-      walletAddress: account.address,
-      ...context,
-    })
-    const signature = await account.signMessage({ message })
-    tokens.push((await client.auth({ walletAddress: account.address, signature, context })).accessToken)
+    tokens.push((await siweLogin(client, account)).accessToken)
   }
   return tokens
 }

@@ -7,7 +7,7 @@ import t from 'tap'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { LOCAL_PROJECT, start } from '../../examples/remote-validate/app.js'
 import { PicketClient } from '../../src/client/index.js'
-import { createSigningMessage } from '../../src/core/index.js'
+import { siweLogin } from '../../tools/siwe-login.js'
 
 let validateCalls = 0
 const example = await start({
@@ -25,23 +25,7 @@ t.teardown(() => example.close())
 async function browserLogin(): Promise<{ accessToken: string; walletAddress: string }> {
   const wallet = privateKeyToAccount(generatePrivateKey())
   const picketJs = new PicketClient(LOCAL_PROJECT.publishableKey, { baseURL: example.apiUrl })
-  const { nonce, statement, format } = await picketJs.nonce({ walletAddress: wallet.address })
-  const context = {
-    domain: 'localhost:3000',
-    uri: 'http://localhost:3000',
-    issuedAt: new Date().toISOString(),
-    chainId: 1,
-    chainType: 'ethereum',
-  }
-  const message = createSigningMessage({
-    format,
-    statement,
-    nonce,
-    walletAddress: wallet.address,
-    ...context,
-  })
-  const signature = await wallet.signMessage({ message })
-  const { accessToken } = await picketJs.auth({ walletAddress: wallet.address, signature, context })
+  const { accessToken } = await siweLogin(picketJs, wallet)
   return { accessToken, walletAddress: wallet.address }
 }
 

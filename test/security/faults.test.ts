@@ -11,10 +11,11 @@ import t, { type Test } from 'tap'
 import type { PrivateKeyAccount } from 'viem/accounts'
 import { type RunningAuthority, startAuthority } from '../../src/authority/index.js'
 import { PicketClient } from '../../src/client/index.js'
-import { createSigningMessage } from '../../src/core/index.js'
 import picket, { type PicketPluginOptions } from '../../src/fastify/index.js'
+import { prepareSiweLogin } from '../../tools/siwe-login.js'
 import { DOMAIN, PROJECT, startStack } from '../fastify/support/stack.js'
 import { startRecordingServer } from '../support/recording-server.js'
+import { startRedisServer } from '../support/redis-server.js'
 import {
   AUDIENCE,
   claimsFor,
@@ -23,7 +24,6 @@ import {
   mintToken,
 } from '../support/token-factory.js'
 import { startFaultProxy } from './support/fault-proxy.js'
-import { startRestartableRedis } from './support/redis-process.js'
 
 /** The configured timeout of every dependency call below, and the margin a request may add. */
 const TIMEOUT = 500
@@ -287,31 +287,8 @@ t.test('key rotation: a new kid appears; old tokens keep working until they expi
 })
 
 /** nonce → SIWE → signature for an authority at `client`. */
-async function signedBody(client: PicketClient, account: PrivateKeyAccount, chainId: number) {
-  const { nonce, statement, format } = await client.nonce({
-    chain: 'localhost',
-    walletAddress: account.address,
-  })
-  const context = {
-    domain: DOMAIN,
-    uri: `http://${DOMAIN}`,
-    issuedAt: new Date().toISOString(),
-    chainId,
-    chainType: 'ethereum',
-  }
-  const message = createSigningMessage({
-    format,
-    statement,
-    nonce,
-    walletAddress: account.address,
-    ...context,
-  })
-  return {
-    chain: 'localhost',
-    walletAddress: account.address,
-    signature: await account.signMessage({ message }),
-    context,
-  }
+function signedBody(client: PicketClient, account: PrivateKeyAccount, chainId: number) {
+  return prepareSiweLogin(client, account, { chain: 'localhost', chainId, domain: DOMAIN })
 }
 
 t.test('chain RPC down or slow during login and during revalidate', async (t) => {
@@ -401,7 +378,7 @@ t.test('chain RPC down or slow during login and during revalidate', async (t) =>
 })
 
 t.test('Redis restarted under the authority: nonces fail closed while it is down, then work', async (t) => {
-  const redis = await startRestartableRedis()
+  const redis = await startRedisServer()
   t.teardown(() => redis.stop())
   const authority = await startAuthority({
     port: 0,

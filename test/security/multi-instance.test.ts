@@ -14,9 +14,9 @@ import { PicketClient } from '../../src/client/index.js'
 import { createSigningMessage } from '../../src/core/index.js'
 import picket, { createRedisRevocationList, type RevocationList } from '../../src/fastify/index.js'
 import { evmWallet, siweContext } from '../authority/support/wallets.js'
-import { startRestartableRedis } from './support/redis-process.js'
+import { startRedisServer } from '../support/redis-server.js'
 
-const redis = await startRestartableRedis()
+const redis = await startRedisServer()
 t.teardown(() => redis.stop())
 const inspector = new Redis(redis.url, { maxRetriesPerRequest: 1, lazyConnect: true })
 inspector.on('error', () => {})

@@ -1,14 +1,18 @@
+/**
+ * A real `redis-server` on a free loopback port, for tests of Redis-backed stores. It can be
+ * stopped and started again on the same port, to watch clients fail closed while it is down and
+ * recover once it is back. Persistence is off (`--save '' --appendonly no`) so nothing is written
+ * to disk. CI installs the binary (`.ci/run`); locally: `apt-get install -y redis-server`.
+ */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 
-/**
- * A real `redis-server` on a free loopback port, for tests of Redis-backed stores. Persistence
- * is off (`--save '' --appendonly no`) so nothing is written to disk. CI installs the binary
- * (`.ci/run`); locally: `apt-get install -y redis-server`.
- */
 export interface RedisServer {
-  url: string
-  port: number
+  readonly url: string
+  readonly port: number
+  readonly running: boolean
+  /** Starts it again (on the same port) after `stop()`; a no-op while it runs. */
+  start(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -24,9 +28,8 @@ async function freePort(): Promise<number> {
   })
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
-  const port = await freePort()
-  const child: ChildProcess = spawn(
+function spawnRedis(port: number): Promise<ChildProcess> {
+  const child = spawn(
     'redis-server',
     [
       '--port',
@@ -42,14 +45,14 @@ export async function startRedisServer(): Promise<RedisServer> {
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   )
-  await new Promise<void>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     let output = ''
     const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${output}`)), 10_000)
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
       if (/Ready to accept connections/i.test(output)) {
         clearTimeout(timer)
-        resolve()
+        resolve(child)
       }
     }
     child.stdout?.on('data', onData)
@@ -67,14 +70,29 @@ export async function startRedisServer(): Promise<RedisServer> {
       reject(new Error(`redis-server exited with ${code}:\n${output}`))
     })
   })
+}
+
+export async function startRedisServer(): Promise<RedisServer> {
+  const port = await freePort()
+  let child: ChildProcess | undefined = await spawnRedis(port)
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve()
-        child.once('exit', () => resolve())
-        child.kill('SIGTERM')
-      }),
+    get running() {
+      return child !== undefined
+    },
+    async start() {
+      if (child) return
+      child = await spawnRedis(port)
+    },
+    async stop() {
+      const running = child
+      child = undefined
+      if (!running || running.exitCode !== null || running.signalCode !== null) return
+      await new Promise<void>((resolve) => {
+        running.once('exit', () => resolve())
+        running.kill('SIGTERM')
+      })
+    },
   }
 }

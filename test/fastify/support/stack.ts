@@ -6,9 +6,9 @@ import type { JWK } from 'jose'
 import { type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts'
 import { generateSigningJwk, type RunningAuthority, startAuthority } from '../../../src/authority/index.js'
 import { PicketClient } from '../../../src/client/index.js'
-import { createSigningMessage } from '../../../src/core/index.js'
 import type { AuthRequest, AuthResponse, RequirementsInput } from '../../../src/core/types.js'
 import { type DevChain, startDevChain } from '../../../tools/devchain/index.js'
+import { prepareSiweLogin } from '../../../tools/siwe-login.js'
 
 export const PROJECT = {
   id: 'b2d7c3f0-6f4e-4d1a-9c33-5f0e2a8b7c61',
@@ -79,31 +79,13 @@ export async function startStack(): Promise<Stack> {
     },
   })
 
-  async function signedLoginBody(
-    account: PrivateKeyAccount,
-    issuedAt = new Date().toISOString(),
-  ): Promise<AuthRequest> {
-    const { nonce, statement, format } = await client.nonce({
+  const signedLoginBody = (account: PrivateKeyAccount, issuedAt?: string) =>
+    prepareSiweLogin(client, account, {
       chain: 'localhost',
-      walletAddress: account.address,
-    })
-    const context = {
-      domain: DOMAIN,
-      uri: `http://${DOMAIN}`,
-      issuedAt,
       chainId: chain.chainId,
-      chainType: 'ethereum',
-    }
-    const message = createSigningMessage({
-      format,
-      statement,
-      nonce,
-      walletAddress: account.address,
-      ...context,
+      domain: DOMAIN,
+      ...(issuedAt ? { issuedAt } : {}),
     })
-    const signature = await account.signMessage({ message })
-    return { chain: 'localhost', walletAddress: account.address, signature, context }
-  }
 
   return {
     chain,
