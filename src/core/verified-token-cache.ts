@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import * as nodeCrypto from 'node:crypto'
 import { SingleFlightCache } from './single-flight-cache.js'
 import type { AccessTokenPayload } from './types.js'
 
@@ -11,9 +11,19 @@ export interface VerifiedTokenCacheOptions {
   now?: () => number
 }
 
+/**
+ * SHA-256 as base64url. This runs on every gated request (it is the cache lookup), and the
+ * one-shot `crypto.hash` (Node >= 20.12) skips building a Hash object: about half the cost for
+ * a ~1 KB token. Older Node 20 releases fall back to `createHash`; the digest is the same.
+ */
+const sha256Base64url: (data: string) => string =
+  typeof nodeCrypto.hash === 'function'
+    ? (data) => nodeCrypto.hash('sha256', data, 'base64url')
+    : (data) => nodeCrypto.createHash('sha256').update(data).digest('base64url')
+
 /** The cache key of a token: its SHA-256, so raw tokens are never kept as map keys. */
 export function tokenCacheKey(token: string): string {
-  return createHash('sha256').update(token).digest('base64url')
+  return sha256Base64url(token)
 }
 
 /**
