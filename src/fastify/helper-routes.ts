@@ -101,10 +101,11 @@ export function registerHelperRoutes(fastify: FastifyInstance, options: Resolved
   if (!routes) return
   const { client, realm, cookie } = options
   const shared = routes.routeOptions
+  const setsCookie = routes.setCookie
   const prefix = routes.prefix
 
   function setSessionCookie(reply: FastifyReply, token: string): void {
-    if (!routes || !routes.setCookie || !cookie) return
+    if (!setsCookie || !cookie) return
     const setCookie = (reply as FastifyReply & { setCookie?: (n: string, v: string, o: object) => void })
       .setCookie
     if (!setCookie) throw new Error('fastify-picket: routes.setCookie needs @fastify/cookie registered')
