@@ -49,21 +49,34 @@ export class VerifiedTokenCache {
     return this.#cache.size
   }
 
+  /**
+   * Cached claims of a token, synchronously, or `undefined`. The same `exp` re-check as `get`:
+   * an expired entry is dropped, never returned. Lets a gate answer a hit without an await.
+   */
+  peek(token: string): AccessTokenPayload | undefined {
+    return this.#fresh(tokenCacheKey(token))
+  }
+
   /** Cached claims, or the result of `verify` (shared with concurrent callers for this token). */
   async get(
     token: string,
     verify: (token: string) => Promise<AccessTokenPayload>,
   ): Promise<AccessTokenPayload> {
     const key = tokenCacheKey(token)
-    const hit = this.#cache.peek(key)
-    if (hit) {
-      if (hit.exp * 1000 > this.#now()) return hit
-      this.#cache.delete(key)
-    }
+    const hit = this.#fresh(key)
+    if (hit) return hit
     return this.#cache.get(key, async () => {
       const claims = await verify(token)
       return { value: claims, ttl: Math.min(this.#ttl, claims.exp * 1000 - this.#now()) }
     })
+  }
+
+  #fresh(key: string): AccessTokenPayload | undefined {
+    const hit = this.#cache.peek(key)
+    if (hit === undefined) return undefined
+    if (hit.exp * 1000 > this.#now()) return hit
+    this.#cache.delete(key)
+    return undefined
   }
 
   /** Drops one token (e.g. after revocation). */

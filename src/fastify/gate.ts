@@ -8,7 +8,7 @@ import type { Authorizer } from './authorizer.js'
 import { insufficient, invalidToken, noToken, unavailable } from './errors.js'
 import type { ResolvedOptions } from './options.js'
 import type { ResolvedGate } from './route-config.js'
-import { readRequestToken } from './token-source.js'
+import { bearerCandidate, readRequestToken } from './token-source.js'
 
 /** Response header that carries a token minted by incremental authorization or revalidation. */
 export const NEW_TOKEN_HEADER = 'picket-access-token'
@@ -17,6 +17,8 @@ export interface GateContext {
   options: ResolvedOptions
   /** Verified claims for a token (through the cache when it is on). */
   verify(token: string): Promise<AccessTokenPayload>
+  /** Verified claims already in the cache, synchronously (absent when the cache is off). */
+  peek?: (token: string) => AccessTokenPayload | undefined
   authorizer: Authorizer
 }
 
@@ -29,7 +31,11 @@ export function satisfies(claims: AccessTokenPayload, requirements: Requirements
   )
 }
 
-export type GateHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+/**
+ * A hook in Fastify's callback style (`done`), so that a cache hit is answered without a
+ * promise or an await; works as `onRequest`/`preValidation`/`preHandler` and with @fastify/auth.
+ */
+export type GateHook = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void
 
 /**
  * The route gate: read the token, verify it (cached), run the revocation check, then the
@@ -41,7 +47,11 @@ export function createGateHook(context: GateContext, gate: ResolvedGate): GateHo
   const { realm } = options
   const incremental = gate.incremental ?? options.incremental
 
-  return async function picketGate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  /**
+   * The whole check: read and validate the token, verify it (cached), revocation, then the
+   * requirements, asking `/authz` for incremental authorization or revalidation.
+   */
+  async function check(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const token = await readRequestToken(request, options)
     if (token === undefined) {
       if (gate.optional) return
@@ -72,6 +82,29 @@ export function createGateHook(context: GateContext, gate: ResolvedGate): GateHo
       reply.header(NEW_TOKEN_HEADER, outcome.accessToken)
     }
     request.picketUser = claims
+  }
+
+  // The common case answered synchronously: one bearer header whose token is in the cache and
+  // already meets the route. Not with a cookie (header/cookie conflicts need the full read), a
+  // revocation check (it may be async) or revalidation (always asks the chain).
+  const peek = options.cookie || options.isRevoked || gate.revalidate ? undefined : context.peek
+
+  return function picketGate(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: (error?: Error) => void,
+  ): void {
+    if (peek) {
+      const token = bearerCandidate(request)
+      const claims = token === undefined ? undefined : peek(token)
+      if (claims !== undefined && satisfies(claims, gate.requirements)) {
+        request.picketToken = token!
+        request.picketUser = claims
+        done()
+        return
+      }
+    }
+    check(request, reply).then(() => done(), done)
   }
 }
 

@@ -41,6 +41,7 @@ async function picketPlugin(fastify: FastifyInstance, rawOptions: PicketPluginOp
   const context: GateContext = {
     options,
     verify,
+    ...(cache ? { peek: (token: string) => cache.peek(token) } : {}),
     authorizer: createAuthorizer({
       client: options.client,
       verifyIssuedToken: verify,
@@ -58,9 +59,9 @@ async function picketPlugin(fastify: FastifyInstance, rawOptions: PicketPluginOp
       if (!gate) throw new TypeError('fastify-picket: gate(false) gates nothing')
       const hook = createGateHook(context, gate)
       // A scope-wide gate steps aside for routes that opt out with `config.picket: false`.
-      return async function picketScopeGate(request, reply) {
-        if (request.routeOptions.config.picket === false) return
-        await hook(request, reply)
+      return function picketScopeGate(request, reply, done) {
+        if (request.routeOptions.config.picket === false) return done()
+        hook(request, reply, done)
       }
     },
   })

@@ -33,6 +33,20 @@ function readCookie(request: FastifyRequest, cookie: CookieOptions, realm: strin
 }
 
 /**
+ * The bearer token of a request whose only credential is one `Authorization: Bearer …` header,
+ * taken without the format checks, or `undefined` for anything else. Only for looking up the
+ * verified-token cache: a hit means this exact string already passed `readRequestToken` and
+ * verification, so the checks would give the same answer; a miss goes the full way.
+ */
+export function bearerCandidate(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization
+  if (header === undefined || header.length < 8) return undefined
+  if (header.charCodeAt(6) !== 32 || header.slice(0, 6).toLowerCase() !== 'bearer') return undefined
+  if (countAuthorizationHeaders(request) !== 1) return undefined
+  return header.slice(7).trim()
+}
+
+/**
  * The request's access token: `Authorization: Bearer …`, else the cookie, else `extractToken`.
  * `undefined` when there is none. A malformed header, two Authorization headers or an invalid
  * signed cookie are 401; a header and a cookie that disagree are 400 (which one did the client
