@@ -38,9 +38,8 @@ export function satisfies(claims: AccessTokenPayload, requirements: Requirements
 export type GateHook = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void
 
 /**
- * The route gate: read the token, verify it (cached), run the revocation check, then the
- * requirements, asking `/authz` when the route wants incremental authorization or revalidation.
- * It throws the plugin's typed errors and never sends a reply itself.
+ * The route gate. It hands the plugin's typed errors to `done` (Fastify treats them exactly as
+ * thrown ones, so error handlers and @fastify/auth compose) and never sends a reply itself.
  */
 export function createGateHook(context: GateContext, gate: ResolvedGate): GateHook {
   const { options, authorizer } = context
@@ -48,8 +47,8 @@ export function createGateHook(context: GateContext, gate: ResolvedGate): GateHo
   const incremental = gate.incremental ?? options.incremental
 
   /**
-   * The whole check: read and validate the token, verify it (cached), revocation, then the
-   * requirements, asking `/authz` for incremental authorization or revalidation.
+   * The whole check: read and validate the token, verify it (cached), run the revocation check,
+   * then the requirements, asking `/authz` for incremental authorization or revalidation.
    */
   async function check(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const token = await readRequestToken(request, options)
