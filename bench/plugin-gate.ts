@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { PicketClient } from '../src/client/index.js'
-import { createSigningMessage } from '../src/core/index.js'
+import { siweLogin } from '../tools/siwe-login.js'
 import { type Child, spawnChild } from './support/child.js'
 import { machineBusyMicros, waitForQuiet } from './support/machine-load.js'
 import { BENCH_PROJECT, type ChildReady } from './support/protocol.js'
@@ -69,31 +69,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`)
 async function login(baseURL: string): Promise<string> {
   const client = new PicketClient(BENCH_PROJECT.secretKey, { baseURL })
   const account = privateKeyToAccount(generatePrivateKey())
-  const { nonce, statement, format } = await client.nonce({
-    chain: 'ethereum',
-    walletAddress: account.address,
-  })
-  const context = {
-    domain: BENCH_PROJECT.allowedDomains[0]!,
-    uri: `http://${BENCH_PROJECT.allowedDomains[0]}`,
-    issuedAt: new Date().toISOString(),
-    chainId: 1,
-    chainType: 'ethereum',
-  }
-  const message = createSigningMessage({
-    format,
-    statement,
-    nonce,
-    walletAddress: account.address,
-    ...context,
-  })
-  const signature = await account.signMessage({ message })
-  const { accessToken } = await client.auth({
-    chain: 'ethereum',
-    walletAddress: account.address,
-    signature,
-    context,
-  })
+  const { accessToken } = await siweLogin(client, account, { domain: BENCH_PROJECT.allowedDomains[0]! })
   return accessToken
 }
 
