@@ -1,3 +1,4 @@
+import { isRecord } from '../client/body-text.js'
 import type { SigningMessageFormat } from '../core/types.js'
 
 /**
@@ -105,10 +106,6 @@ const PROJECT_KEYS = [
   'tokenTTL',
 ]
 const CHAIN_KEYS = ['rpcUrl', 'chainId', 'dasUrl']
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 function rejectUnknownKeys(value: Record<string, unknown>, known: readonly string[], path: string): void {
   for (const key of Object.keys(value)) {

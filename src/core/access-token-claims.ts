@@ -1,13 +1,10 @@
+import { isRecord } from '../client/body-text.js'
 import { InvalidTokenError } from './token-errors.js'
 import type { AccessTokenPayload } from './types.js'
 
 const STRING_CLAIMS = ['chain', 'walletAddress', 'displayAddress', 'iss', 'sub', 'aud', 'tid'] as const
 const NUMBER_CLAIMS = ['iat', 'exp', 'ver'] as const
 const BALANCE_CATEGORIES = new Set(['contractAddress', 'collection', 'tokenIds', 'creatorAddress'])
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 /**
  * Checks that verified claims have the types the rest of the package relies on (§5.2). A
@@ -17,7 +14,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * @throws InvalidTokenError naming the claim.
  */
 export function assertAccessTokenClaims(payload: unknown): AccessTokenPayload {
-  if (!isPlainObject(payload)) throw new InvalidTokenError('token payload is not a JSON object')
+  if (!isRecord(payload)) throw new InvalidTokenError('token payload is not a JSON object')
   for (const claim of STRING_CLAIMS) {
     if (typeof payload[claim] !== 'string' || payload[claim] === '') {
       throw new InvalidTokenError(`token claim '${claim}' is missing or not a string`)
@@ -29,14 +26,10 @@ export function assertAccessTokenClaims(payload: unknown): AccessTokenPayload {
     }
   }
   const { tokenBalances } = payload
-  if (!isPlainObject(tokenBalances))
-    throw new InvalidTokenError("token claim 'tokenBalances' is not an object")
+  if (!isRecord(tokenBalances)) throw new InvalidTokenError("token claim 'tokenBalances' is not an object")
   for (const [category, balances] of Object.entries(tokenBalances)) {
     if (!BALANCE_CATEGORIES.has(category)) continue
-    if (
-      !isPlainObject(balances) ||
-      !Object.values(balances).every((balance) => typeof balance === 'string')
-    ) {
+    if (!isRecord(balances) || !Object.values(balances).every((balance) => typeof balance === 'string')) {
       throw new InvalidTokenError(`token claim 'tokenBalances.${category}' must map keys to balance strings`)
     }
   }

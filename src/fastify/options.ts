@@ -1,5 +1,6 @@
 import type { FastifyRequest, RouteShorthandOptions } from 'fastify'
 import type { JSONWebKeySet } from 'jose'
+import { isRecord } from '../client/body-text.js'
 import { PicketClient, type PicketClientOptions } from '../client/index.js'
 import { RequirementsError } from '../core/errors.js'
 import { normalizeRequirements } from '../core/requirements.js'
@@ -117,10 +118,6 @@ function fail(option: string, problem: string): never {
   throw new PicketOptionsError(option, problem)
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
 function positiveInteger(value: unknown, option: string, fallback: number): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
@@ -151,7 +148,7 @@ function resolveClient(options: PicketPluginOptions): PicketClient {
 
 function resolveVerify(verify: unknown): VerifyOptions | undefined {
   if (verify === undefined) return undefined
-  if (!isObject(verify)) fail('verify', 'must be an object')
+  if (!isRecord(verify)) fail('verify', 'must be an object')
   const { jwks, audience, issuer, algorithms } = verify
   if (typeof jwks === 'string') {
     try {
@@ -159,7 +156,7 @@ function resolveVerify(verify: unknown): VerifyOptions | undefined {
     } catch {
       fail('verify.jwks', 'must be an absolute URL or a JWKS object')
     }
-  } else if (!(jwks instanceof URL) && !(isObject(jwks) && Array.isArray(jwks.keys))) {
+  } else if (!(jwks instanceof URL) && !(isRecord(jwks) && Array.isArray(jwks.keys))) {
     fail('verify.jwks', 'must be an absolute URL or a JWKS object ({ keys: [...] })')
   }
   if (typeof audience !== 'string' || audience === '') fail('verify.audience', 'is required (the project id)')
@@ -198,7 +195,7 @@ function resolveRequirements(value: unknown, option: string): Requirements {
 
 function resolveRoutes(routes: unknown, cookie: CookieOptions | undefined): ResolvedOptions['routes'] {
   if (routes === undefined || routes === false) return false
-  if (!isObject(routes)) fail('routes', 'must be an object or false')
+  if (!isRecord(routes)) fail('routes', 'must be an object or false')
   const {
     prefix = '/auth',
     allowedDomains,
@@ -218,7 +215,7 @@ function resolveRoutes(routes: unknown, cookie: CookieOptions | undefined): Reso
   if (!domainsOk) fail('routes.allowedDomains', 'is required: non-empty strings, RegExps or a function')
   if (typeof setCookie !== 'boolean') fail('routes.setCookie', 'must be a boolean')
   if (setCookie && !cookie) fail('routes.setCookie', 'needs the `cookie` option')
-  if (!isObject(routeOptions)) fail('routes.routeOptions', 'must be an object')
+  if (!isRecord(routeOptions)) fail('routes.routeOptions', 'must be an object')
   return {
     prefix: prefix.replace(/\/$/, ''),
     allowedDomains: allowedDomains as AllowedDomains,
@@ -231,7 +228,7 @@ function resolveRoutes(routes: unknown, cookie: CookieOptions | undefined): Reso
 
 function resolveCookie(cookie: unknown): CookieOptions | undefined {
   if (cookie === undefined) return undefined
-  if (!isObject(cookie) || typeof cookie.name !== 'string' || cookie.name === '') {
+  if (!isRecord(cookie) || typeof cookie.name !== 'string' || cookie.name === '') {
     fail('cookie', 'must be { name: string, signed?: boolean }')
   }
   if (cookie.sameSite !== undefined && !['lax', 'strict', 'none'].includes(cookie.sameSite as string)) {
@@ -242,7 +239,7 @@ function resolveCookie(cookie: unknown): CookieOptions | undefined {
 
 /** Validates options at register time; a bad option is a `PicketOptionsError` naming it. */
 export function resolveOptions(options: PicketPluginOptions): ResolvedOptions {
-  if (!isObject(options as unknown)) fail('options', 'must be an object')
+  if (!isRecord(options as unknown)) fail('options', 'must be an object')
   const hook = options.hook ?? 'preHandler'
   if (!['onRequest', 'preValidation', 'preHandler'].includes(hook)) {
     fail('hook', "must be 'onRequest', 'preValidation' or 'preHandler'")
@@ -250,14 +247,14 @@ export function resolveOptions(options: PicketPluginOptions): ResolvedOptions {
   let cache: ResolvedOptions['cache'] = { max: 10_000, ttl: 300_000 }
   if (options.cache === false) cache = false
   else if (options.cache !== undefined) {
-    if (!isObject(options.cache)) fail('cache', 'must be { max?, ttl? } or false')
+    if (!isRecord(options.cache)) fail('cache', 'must be { max?, ttl? } or false')
     cache = {
       max: positiveInteger(options.cache.max, 'cache.max', 10_000) || 1,
       ttl: positiveInteger(options.cache.ttl, 'cache.ttl', 300_000),
     }
   }
   const revalidateCache = options.revalidateCache ?? {}
-  if (!isObject(revalidateCache)) fail('revalidateCache', 'must be { max?, ttl? }')
+  if (!isRecord(revalidateCache)) fail('revalidateCache', 'must be { max?, ttl? }')
   if (options.incremental !== undefined && typeof options.incremental !== 'boolean') {
     fail('incremental', 'must be a boolean')
   }

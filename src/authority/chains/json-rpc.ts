@@ -5,7 +5,9 @@
  * call, no batching, no retries: callers decide what a failure means, and a gate must see
  * failures rather than silently retried latency.
  */
+
 import { getHttpRpcClient } from 'viem/utils'
+import { isRecord } from '../../client/body-text.js'
 
 /** The server answered with a JSON-RPC `error` object: it understood the request and refused it. */
 export class JsonRpcResponseError extends Error {
@@ -66,10 +68,10 @@ export async function callJsonRpc<R>(
         : errorMessage(err)
     throw new JsonRpcTransportError(`${method}: ${reason}`, { cause: err })
   }
-  if (!isObject(response)) throw new JsonRpcTransportError(`${method}: response is not a JSON-RPC object`)
+  if (!isRecord(response)) throw new JsonRpcTransportError(`${method}: response is not a JSON-RPC object`)
   if (response.error !== undefined) {
     const error: unknown = response.error
-    if (!isObject(error) || typeof error.code !== 'number') {
+    if (!isRecord(error) || typeof error.code !== 'number') {
       throw new JsonRpcTransportError(`${method}: malformed JSON-RPC error object`)
     }
     throw new JsonRpcResponseError(method, error.code, String(error.message ?? ''), error.data)
@@ -77,10 +79,6 @@ export async function callJsonRpc<R>(
   if (!('result' in response))
     throw new JsonRpcTransportError(`${method}: response has neither result nor error`)
   return response.result as R
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function errorMessage(err: unknown): string {

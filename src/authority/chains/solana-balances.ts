@@ -1,10 +1,10 @@
+import { isRecord } from '../../client/body-text.js'
 import { addDecimals, formatDecimal } from '../../core/decimal.js'
 import type { Requirements, TokenBalances } from '../../core/types.js'
 import { assertSolanaAddress } from './addresses.js'
 import { type AddressRole, ChainUnavailableError, InvalidAddressError } from './errors.js'
 import {
   callJsonRpc,
-  isObject,
   JSON_RPC_INVALID_PARAMS,
   JsonRpcResponseError,
   type JsonRpcTransportError,
@@ -111,7 +111,7 @@ async function readMintBalance(
     { mint },
     { encoding: 'jsonParsed' },
   ])
-  const accounts = isObject(result) ? result.value : undefined
+  const accounts = isRecord(result) ? result.value : undefined
   if (!Array.isArray(accounts))
     throw malformed(chain, 'getTokenAccountsByOwner', 'result.value is not a list')
   let total = '0'
@@ -126,7 +126,7 @@ async function readMintBalance(
  */
 function uiAmountOf(chain: ChainDefinition, entry: unknown): string {
   const tokenAmount = dig(entry, ['account', 'data', 'parsed', 'info', 'tokenAmount'])
-  if (!isObject(tokenAmount)) throw malformed(chain, 'getTokenAccountsByOwner', 'missing tokenAmount')
+  if (!isRecord(tokenAmount)) throw malformed(chain, 'getTokenAccountsByOwner', 'missing tokenAmount')
   const { uiAmountString, amount, decimals } = tokenAmount
   if (typeof uiAmountString === 'string' && PLAIN_DECIMAL.test(uiAmountString)) return uiAmountString
   if (
@@ -156,7 +156,7 @@ async function countAssets(
   let count = 0
   for (let page = 1; page <= DAS_MAX_PAGES; page++) {
     const result = await call<unknown>(dasUrl, 'searchAssets', { ...filter, page, limit: DAS_PAGE_LIMIT })
-    if (!isObject(result)) throw malformed(chain, 'searchAssets', 'result is not an object')
+    if (!isRecord(result)) throw malformed(chain, 'searchAssets', 'result is not an object')
     const onPage = Array.isArray(result.items)
       ? result.items.length
       : typeof result.total === 'number' && Number.isSafeInteger(result.total) && result.total >= 0
@@ -195,10 +195,10 @@ async function callSolana<R>(
 
 /** Best guess at which address the node refused: the mint or filter address, else the wallet. */
 function offendingAddress(params: unknown, walletAddress: string): { address: string; role: AddressRole } {
-  if (Array.isArray(params) && isObject(params[1]) && typeof params[1].mint === 'string') {
+  if (Array.isArray(params) && isRecord(params[1]) && typeof params[1].mint === 'string') {
     return { address: params[1].mint, role: 'mint' }
   }
-  if (isObject(params)) {
+  if (isRecord(params)) {
     if (typeof params.creatorAddress === 'string') return { address: params.creatorAddress, role: 'creator' }
     if (Array.isArray(params.grouping) && typeof params.grouping[1] === 'string') {
       return { address: params.grouping[1], role: 'collection' }
@@ -214,7 +214,7 @@ function malformed(chain: ChainDefinition, method: string, detail: string): Chai
 function dig(value: unknown, path: readonly string[]): unknown {
   let current = value
   for (const key of path) {
-    if (!isObject(current)) return undefined
+    if (!isRecord(current)) return undefined
     current = current[key]
   }
   return current
