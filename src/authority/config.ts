@@ -1,4 +1,4 @@
-import { isRecord } from '../client/body-text.js'
+import { isRecord } from '../core/is-record.js'
 import type { SigningMessageFormat } from '../core/types.js'
 
 /**

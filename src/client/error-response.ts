@@ -1,4 +1,5 @@
-import { isRecord, parseJsonOrUndefined, snippetOf } from './body-text.js'
+import { isRecord } from '../core/is-record.js'
+import { parseJsonOrUndefined, snippetOf } from './body-text.js'
 import { PicketAPIError, PicketResponseFormatError, type RequestIdentity } from './errors.js'
 import { parseRetryAfter } from './retry-after.js'
 import type { TransportResponse } from './transport.js'

@@ -1,3 +1,4 @@
+import { isRecord } from '../core/is-record.js'
 import type {
   AccessTokenPayload,
   AuthResponse,
@@ -6,7 +7,6 @@ import type {
   SigningMessageFormat,
   TokenOwnershipResponse,
 } from '../core/types.js'
-import { isRecord } from './body-text.js'
 
 /**
  * Checks of 2xx bodies: only what this package (and picket-python, the strictest SDK, §9 #13)

@@ -1,4 +1,4 @@
-import { isRecord } from '../client/body-text.js'
+import { isRecord } from './is-record.js'
 import { InvalidTokenError } from './token-errors.js'
 import type { AccessTokenPayload } from './types.js'
 

@@ -7,7 +7,7 @@
  */
 
 import { getHttpRpcClient } from 'viem/utils'
-import { isRecord } from '../../client/body-text.js'
+import { isRecord } from '../../core/is-record.js'
 
 /** The server answered with a JSON-RPC `error` object: it understood the request and refused it. */
 export class JsonRpcResponseError extends Error {

@@ -1,5 +1,5 @@
-import { isRecord } from '../../client/body-text.js'
 import { addDecimals, formatDecimal } from '../../core/decimal.js'
+import { isRecord } from '../../core/is-record.js'
 import type { Requirements, TokenBalances } from '../../core/types.js'
 import { assertSolanaAddress } from './addresses.js'
 import { type AddressRole, ChainUnavailableError, InvalidAddressError } from './errors.js'
