@@ -1,5 +1,5 @@
-import { base58 } from '@scure/base'
 import { type Address, getAddress, isAddress } from 'viem'
+import { isSolanaAddress } from '../../core/addresses.js'
 import type { ChainType } from '../../core/types.js'
 import { type AddressRole, InvalidAddressError } from './errors.js'
 
@@ -9,17 +9,6 @@ import { type AddressRole, InvalidAddressError } from './errors.js'
  */
 export function isEvmAddress(address: unknown): address is string {
   return typeof address === 'string' && isAddress(address, { strict: false })
-}
-
-/** Whether `address` is a Solana public key: base58 that decodes to exactly 32 bytes. */
-export function isSolanaAddress(address: unknown): address is string {
-  // 32 bytes are 32–44 base58 characters; the length check keeps hostile input cheap to reject.
-  if (typeof address !== 'string' || address.length < 32 || address.length > 44) return false
-  try {
-    return base58.decode(address).length === 32
-  } catch {
-    return false
-  }
 }
 
 /** Address check per chain family; Flow addresses are 8 bytes of hex, with or without `0x`. */
@@ -46,3 +35,5 @@ export function toEvmAddress(chain: string, address: string, role: AddressRole):
 export function assertSolanaAddress(chain: string, address: string, role: AddressRole): void {
   if (!isSolanaAddress(address)) throw new InvalidAddressError(chain, address, role)
 }
+
+export { isSolanaAddress }

@@ -1,0 +1,152 @@
+import { closestKey } from './did-you-mean.js'
+import { isRecord } from './is-record.js'
+
+/**
+ * Helpers for validating configuration a server author writes (plugin options, route gates,
+ * authority config). Each takes the value, its path (`verify.issuer`, `config.picket.requirements`)
+ * and an error factory, so every adapter throws its own error type with one wording.
+ *
+ * These are strict on purpose: an unknown key, a wrong type or an empty value is refused with
+ * the path and what to write instead. (Request bodies from official SDKs are not read with
+ * these: they stay as tolerant as the wire reference requires.)
+ */
+export type ConfigErrorFactory = (path: string, problem: string) => Error
+
+/** `path.key`, or `key` at the top level. */
+export function childPath(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`
+  return path === '' ? key : `${path}.${key}`
+}
+
+/** A short, safe rendering of a value for error messages. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'undefined'
+  if (typeof value === 'function') return 'a function'
+  if (typeof value === 'bigint') return `${value}n`
+  if (value instanceof RegExp) return String(value)
+  if (Array.isArray(value)) return 'an array'
+  if (isRecord(value)) return 'an object'
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text
+}
+
+export function expectRecord(
+  value: unknown,
+  path: string,
+  fail: ConfigErrorFactory,
+  shape = 'an object',
+): Record<string, unknown> {
+  if (!isRecord(value)) throw fail(path, `must be ${shape}, got ${describeValue(value)}`)
+  return value
+}
+
+export interface KnownKeys {
+  /** Keys this object takes. */
+  readonly keys: readonly string[]
+  /**
+   * Keys that belong somewhere else, with the hint to give (e.g. requirement fields written
+   * one level too high: `contractAddress` → "requirement fields go inside 'requirements'").
+   */
+  readonly elsewhere?: Readonly<Record<string, string>>
+}
+
+/**
+ * Refuses any own key of `value` that is not in `known`, naming the closest known key, or where
+ * the key belongs. Keys whose value is `undefined` count too: `{ isuer: process.env.ISSUER }`
+ * is still a typo.
+ */
+export function refuseUnknownKeys(
+  value: Record<string, unknown>,
+  known: KnownKeys,
+  path: string,
+  fail: ConfigErrorFactory,
+): void {
+  for (const key of Object.keys(value)) {
+    if (known.keys.includes(key)) continue
+    const where = path === '' ? 'options' : path
+    const elsewhere =
+      known.elsewhere && Object.hasOwn(known.elsewhere, key) ? known.elsewhere[key] : undefined
+    if (elsewhere !== undefined) throw fail(where, `unknown key '${key}' — ${elsewhere}`)
+    const suggestion = closestKey(key, known.keys)
+    if (suggestion !== undefined) throw fail(where, `unknown key '${key}' — did you mean '${suggestion}'?`)
+    throw fail(where, `unknown key '${key}' (it takes: ${known.keys.join(', ')})`)
+  }
+}
+
+export function optionalBoolean(value: unknown, path: string, fail: ConfigErrorFactory): boolean | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'boolean') throw fail(path, `must be true or false, got ${describeValue(value)}`)
+  return value
+}
+
+export function optionalString(value: unknown, path: string, fail: ConfigErrorFactory): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || value === '')
+    throw fail(path, `must be a non-empty string, got ${describeValue(value)}`)
+  return value
+}
+
+export function requiredString(
+  value: unknown,
+  path: string,
+  fail: ConfigErrorFactory,
+  what = 'a non-empty string',
+): string {
+  if (value === undefined) throw fail(path, `is required: ${what}`)
+  if (typeof value !== 'string' || value === '')
+    throw fail(path, `must be ${what}, got ${describeValue(value)}`)
+  return value
+}
+
+/** An integer in `[min, max]` (milliseconds, counts, seconds), or `fallback` when absent. */
+export function optionalInteger(
+  value: unknown,
+  path: string,
+  fail: ConfigErrorFactory,
+  range: { min: number; max?: number; fallback: number },
+): number {
+  if (value === undefined) return range.fallback
+  const max = range.max ?? Number.MAX_SAFE_INTEGER
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < range.min || value > max) {
+    const bounds = range.max === undefined ? `≥ ${range.min}` : `between ${range.min} and ${range.max}`
+    throw fail(path, `must be an integer ${bounds}, got ${describeValue(value)}`)
+  }
+  return value
+}
+
+export function optionalFunction<T>(
+  value: T | undefined,
+  path: string,
+  fail: ConfigErrorFactory,
+): T | undefined {
+  if (value !== undefined && typeof value !== 'function')
+    throw fail(path, `must be a function, got ${describeValue(value)}`)
+  return value
+}
+
+export function oneOf<const T extends string>(
+  value: unknown,
+  choices: readonly T[],
+  path: string,
+  fail: ConfigErrorFactory,
+): T {
+  if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as T
+  const list = choices.map((c) => `'${c}'`).join(', ')
+  throw fail(path, `must be one of ${list}, got ${describeValue(value)}`)
+}
+
+/**
+ * An absolute http(s) URL. Other schemes (`ftp:`, `file:`, `javascript:`) can never serve a key
+ * set or an API, so they are a configuration error, not a runtime 503.
+ */
+export function httpUrl(value: unknown, path: string, fail: ConfigErrorFactory): URL {
+  let url: URL | undefined
+  if (value instanceof URL) url = value
+  // 'localhost:8787' parses as the scheme 'localhost:'; only 'scheme://…' is meant as a URL.
+  else if (typeof value === 'string' && value.includes('://') && URL.canParse(value)) url = new URL(value)
+  if (url === undefined) throw fail(path, `must be an absolute http(s) URL, got ${describeValue(value)}`)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw fail(path, `must be an http(s) URL, got the scheme '${url.protocol.slice(0, -1)}'`)
+  }
+  return url
+}
