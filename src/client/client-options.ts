@@ -1,3 +1,4 @@
+import { refuseUnknownKeys } from '../core/strict-input.js'
 import { PicketConfigError } from './errors.js'
 import { type RetryOptions, type RetryPolicy, resolveRetryPolicy } from './retry-policy.js'
 import { DEFAULT_USER_AGENT } from './version.js'
@@ -62,6 +63,14 @@ export function resolveClientConfig(apiKey: unknown, options: PicketClientOption
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new PicketConfigError('options must be an object')
   }
+  if (options !== undefined) {
+    refuseUnknownKeys(
+      options as Record<string, unknown>,
+      { keys: ['baseURL', 'timeout', 'retry', 'fetch', 'userAgent'] },
+      '',
+      (path, problem) => new PicketConfigError(`${path}: ${problem}`, path),
+    )
+  }
   const {
     baseURL = DEFAULT_BASE_URL,
     timeout = DEFAULT_TIMEOUT,
@@ -69,13 +78,16 @@ export function resolveClientConfig(apiKey: unknown, options: PicketClientOption
     userAgent = DEFAULT_USER_AGENT,
   } = options ?? {}
   if (!isValidTimeout(timeout)) {
-    throw new PicketConfigError(`timeout must be a positive integer number of milliseconds ≤ ${MAX_TIMEOUT}`)
+    throw new PicketConfigError(
+      `timeout must be a positive integer number of milliseconds ≤ ${MAX_TIMEOUT}`,
+      'timeout',
+    )
   }
   if (fetch !== undefined && typeof fetch !== 'function') {
-    throw new PicketConfigError('fetch must be a function')
+    throw new PicketConfigError('fetch must be a function', 'fetch')
   }
   if (typeof userAgent !== 'string' || userAgent === '') {
-    throw new PicketConfigError('userAgent must be a non-empty string')
+    throw new PicketConfigError('userAgent must be a non-empty string', 'userAgent')
   }
   return Object.freeze({
     apiKey,
@@ -89,15 +101,15 @@ export function resolveClientConfig(apiKey: unknown, options: PicketClientOption
 
 function resolveBaseURL(baseURL: unknown): string {
   if (typeof baseURL !== 'string' || !URL.canParse(baseURL)) {
-    throw new PicketConfigError('baseURL must be an absolute http(s) URL')
+    throw new PicketConfigError('baseURL must be an absolute http(s) URL', 'baseURL')
   }
   const { protocol } = new URL(baseURL)
   if (protocol !== 'http:' && protocol !== 'https:') {
-    throw new PicketConfigError('baseURL must be an absolute http(s) URL')
+    throw new PicketConfigError('baseURL must be an absolute http(s) URL', 'baseURL')
   }
   // Paths are appended as strings (as picket-node does), so a query or fragment would swallow them.
   if (/[?#]/.test(baseURL)) {
-    throw new PicketConfigError('baseURL must not contain a query string or fragment')
+    throw new PicketConfigError('baseURL must not contain a query string or fragment', 'baseURL')
   }
   return baseURL.replace(/\/+$/, '')
 }

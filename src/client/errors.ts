@@ -56,10 +56,13 @@ export class PicketError extends Error {
 /** Invalid `PicketClient` constructor input (missing API key, bad base URL, bad timeout, …). */
 export class PicketConfigError extends PicketError {
   declare readonly code: 'PICKET_CONFIG_ERROR'
+  /** The option at fault (`baseURL`, `timeout`, `retry.maxDelay`, …), when one is. */
+  readonly field: string | undefined
 
-  constructor(message: string) {
+  constructor(message: string, field?: string) {
     super('PICKET_CONFIG_ERROR', message, undefined)
     this.name = 'PicketConfigError'
+    this.field = field
   }
 }
 

@@ -1,3 +1,4 @@
+import { refuseUnknownKeys } from '../core/strict-input.js'
 import {
   PicketAPIError,
   PicketConfigError,
@@ -55,8 +56,14 @@ export function resolveRetryPolicy(option: RetryOptions | false | undefined): Re
   if (option === undefined) return DEFAULT_RETRY_POLICY
   if (option === false) return NO_RETRIES
   if (typeof option !== 'object' || option === null) {
-    throw new PicketConfigError('retry must be an object or false')
+    throw new PicketConfigError('retry must be an object or false', 'retry')
   }
+  refuseUnknownKeys(
+    option as Record<string, unknown>,
+    { keys: ['retries', 'minDelay', 'maxDelay', 'maxRetryAfter'] },
+    'retry',
+    (path, problem) => new PicketConfigError(`${path}: ${problem}`, path),
+  )
   const policy: RetryPolicy = {
     retries: option.retries ?? DEFAULT_RETRY_POLICY.retries,
     minDelay: option.minDelay ?? DEFAULT_RETRY_POLICY.minDelay,
@@ -65,11 +72,11 @@ export function resolveRetryPolicy(option: RetryOptions | false | undefined): Re
   }
   for (const [name, value] of Object.entries(policy)) {
     if (!Number.isSafeInteger(value) || value < 0) {
-      throw new PicketConfigError(`retry.${name} must be a non-negative integer`)
+      throw new PicketConfigError(`retry.${name} must be a non-negative integer`, `retry.${name}`)
     }
   }
   if (policy.minDelay > policy.maxDelay) {
-    throw new PicketConfigError('retry.minDelay must not exceed retry.maxDelay')
+    throw new PicketConfigError('retry.minDelay must not exceed retry.maxDelay', 'retry.minDelay')
   }
   return Object.freeze(policy)
 }

@@ -2,6 +2,7 @@ import {
   type CryptoKey,
   createLocalJWKSet,
   createRemoteJWKSet,
+  customFetch,
   errors,
   type FlattenedJWSInput,
   type JSONWebKeySet,
@@ -9,6 +10,25 @@ import {
 } from 'jose'
 
 export type KeyResolver = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey>
+
+/** A resolver over a JWKS URL, which can be fetched ahead of the first token. */
+export interface RemoteKeyResolver extends KeyResolver {
+  /** Fetches the key set now; rejects with a `KeySetUnavailableError` naming the URL and the cause. */
+  warm(): Promise<void>
+}
+
+/** The key set could not be fetched; the message names the URL and why (for the server log). */
+export class KeySetUnavailableError extends Error {
+  readonly code = 'PICKET_JWKS_UNAVAILABLE'
+  constructor(
+    readonly url: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the JWKS at ${url} could not be fetched: ${reason}`, options)
+    this.name = 'KeySetUnavailableError'
+  }
+}
 
 export interface RemoteKeySetOptions {
   /** Abort a JWKS fetch after this many ms (default 5000). */
@@ -21,6 +41,7 @@ export interface RemoteKeySetOptions {
 
 /** Errors that mean "the key set could not be fetched", as opposed to "this token is bad". */
 function isFetchFailure(error: unknown): boolean {
+  if (error instanceof KeySetUnavailableError) return true
   if (error instanceof errors.JWKSTimeout) return true
   if (error instanceof errors.JWKSInvalid) return true
   // jose throws a plain JOSEError for a non-200 answer, and fetch throws TypeError on a
@@ -35,18 +56,33 @@ function isFetchFailure(error: unknown): boolean {
  * fails, tokens signed by keys we already hold keep verifying; only a token whose `kid` we have
  * never seen needs the endpoint, and then the fetch failure surfaces (→ 503, fail closed).
  */
-export function createRemoteKeyResolver(url: URL, options: RemoteKeySetOptions = {}): KeyResolver {
+export function createRemoteKeyResolver(url: URL, options: RemoteKeySetOptions = {}): RemoteKeyResolver {
+  const timeout = options.timeout ?? 5000
+  // The status of the last answer, so a failure can say "answered HTTP 404" (jose only says
+  // that it was not 200).
+  let lastStatus: number | undefined
   const remote = createRemoteJWKSet(url, {
-    timeoutDuration: options.timeout ?? 5000,
+    timeoutDuration: timeout,
     cooldownDuration: options.cooldown ?? 30_000,
     cacheMaxAge: options.maxAge ?? 600_000,
+    [customFetch]: async (input, init) => {
+      lastStatus = undefined
+      const response = await fetch(input, init)
+      lastStatus = response.status
+      return response
+    },
   })
+  const explain = (error: unknown): unknown => {
+    if (!isFetchFailure(error) || error instanceof KeySetUnavailableError) return error
+    return new KeySetUnavailableError(url.href, reasonOf(error, lastStatus, timeout), { cause: error })
+  }
   let staleSource: JSONWebKeySet | undefined
   let staleResolver: KeyResolver | undefined
-  return async (header, token) => {
+  const resolve: KeyResolver = async (header, token) => {
     try {
       return await remote(header, token)
-    } catch (error) {
+    } catch (failure) {
+      const error = explain(failure)
       const lastKnown = isFetchFailure(error) ? remote.jwks() : undefined
       if (!lastKnown) throw error
       if (staleSource !== lastKnown) {
@@ -63,6 +99,29 @@ export function createRemoteKeyResolver(url: URL, options: RemoteKeySetOptions =
       }
     }
   }
+  return Object.assign(resolve, {
+    async warm(): Promise<void> {
+      try {
+        await remote.reload()
+      } catch (error) {
+        throw explain(error)
+      }
+    },
+  })
+}
+
+/** Why a key set fetch failed, in words for a log line. */
+function reasonOf(error: unknown, status: number | undefined, timeout: number): string {
+  if (error instanceof errors.JWKSTimeout) return `no answer within ${timeout} ms`
+  if (error instanceof errors.JWKSInvalid) return 'the answer is not a JSON Web Key Set'
+  if (status !== undefined && status !== 200) return `it answered HTTP ${status}`
+  if (error instanceof Error) {
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause
+    const detail =
+      typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : ''
+    return detail === '' ? error.message : `${error.message} (${detail})`
+  }
+  return String(error)
 }
 
 /** A resolver over a fixed key set (keys passed in options, no network). */

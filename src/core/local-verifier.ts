@@ -46,10 +46,11 @@ const TOKEN_ERRORS = [
  * configured key set, and only the configured algorithms are tried.
  */
 export function createLocalVerifier(options: LocalVerifierOptions): TokenVerifier {
-  const keys: KeyResolver =
+  const remoteKeys =
     typeof options.jwks === 'string' || options.jwks instanceof URL
       ? createRemoteKeyResolver(new URL(options.jwks), options)
-      : createStaticKeyResolver(options.jwks)
+      : undefined
+  const keys: KeyResolver = remoteKeys ?? createStaticKeyResolver(options.jwks as JSONWebKeySet)
   const verifyOptions = {
     algorithms: options.algorithms ?? ['ES256'],
     audience: options.audience,
@@ -60,6 +61,7 @@ export function createLocalVerifier(options: LocalVerifierOptions): TokenVerifie
   const maxFutureIat = options.maxFutureIat ?? 60
 
   return {
+    ...(remoteKeys ? { warmUp: () => remoteKeys.warm() } : {}),
     async verify(token: string): Promise<AccessTokenPayload> {
       let payload: unknown
       try {

@@ -7,4 +7,9 @@ import type { AccessTokenPayload } from './types.js'
  */
 export interface TokenVerifier {
   verify(token: string): Promise<AccessTokenPayload>
+  /**
+   * Fetches what verification needs (a remote key set) ahead of the first token; rejects with
+   * an error naming the source and the cause. Absent when there is nothing to fetch.
+   */
+  warmUp?(): Promise<void>
 }

@@ -4,8 +4,10 @@ import { type BearerErrorCode, bearerChallenge } from '../core/www-authenticate.
 /**
  * The plugin's errors, made with @fastify/error so they carry `code` and `statusCode` and work
  * with Fastify's default error handler, a user's own `setErrorHandler` and @fastify/auth.
- * Hooks throw these; they never call `reply.send`. Response headers travel on `error.headers`,
- * which Fastify's default error handler applies.
+ * Hooks throw these; they never call `reply.send`. Response headers (`WWW-Authenticate`,
+ * `Retry-After`) travel on `error.headers`; the plugin's `onError` hook copies them onto the
+ * reply before any error handler runs, so a custom handler that only sets status and body
+ * still sends them (see plugin.ts).
  */
 export const PicketNoTokenError = createError('FST_PICKET_NO_TOKEN', 'Authorization required: %s', 401)
 export const PicketInvalidTokenError = createError(
@@ -22,13 +24,27 @@ export const PicketUnavailableError = createError(
 export const PicketBadRequestError = createError('FST_PICKET_BAD_REQUEST', 'Bad request: %s', 400)
 /** `/auth/login` refused the wallet signature (bad, replayed, or its nonce expired). */
 export const PicketLoginFailedError = createError('FST_PICKET_LOGIN_FAILED', 'Login failed: %s', 401)
-/** Thrown at register time for a bad option or route config; names the option. */
-export const PicketOptionsError = createError(
-  'FST_PICKET_OPTIONS',
-  'fastify-picket: invalid option %s: %s',
-  500,
-  TypeError,
-)
+/**
+ * Thrown at register time for a bad option or route config. The message names where
+ * (`verify.issuer`, `config.picket.requirements of GET /holders`) and what to write instead;
+ * `path` and `problem` hold the two parts.
+ */
+export const PicketOptionsError = createError('FST_PICKET_OPTIONS', 'fastify-picket: %s: %s', 500, TypeError)
+/**
+ * `ready` refuses to start: a route declares `config.picket` but no fastify-picket registration
+ * gates it (the plugin was not awaited, was registered after the route, or in another scope).
+ */
+export const PicketUngatedRouteError = createError('FST_PICKET_UNGATED_ROUTE', 'fastify-picket: %s', 500)
+
+export type PicketOptionsErrorDetails = Error & { path: string; problem: string }
+
+/** A `PicketOptionsError` with `path` and `problem` set: the one error factory of option checks. */
+export function optionsError(path: string, problem: string): PicketOptionsErrorDetails {
+  const error = new PicketOptionsError(path, problem) as unknown as PicketOptionsErrorDetails
+  error.path = path
+  error.problem = problem
+  return error
+}
 
 type WithHeaders = Error & { headers?: Record<string, string> }
 
@@ -60,10 +76,25 @@ export function insufficient(realm: string, reason: string): Error {
   return challenge(new PicketInsufficientError(reason), realm, 'insufficient_scope', reason)
 }
 
-export function unavailable(reason: string, retryAfter: number): Error {
+/** 503 with Retry-After; `cause` (kept on the error, so Fastify's error log shows it) says why. */
+export function unavailable(reason: string, retryAfter: number, cause?: unknown): Error {
   const error = new PicketUnavailableError(reason) as WithHeaders
+  if (cause !== undefined) error.cause = cause
   error.headers = { 'retry-after': String(Math.max(1, Math.ceil(retryAfter))) }
   return error
+}
+
+const ERRORS_WITH_HEADERS = [
+  PicketNoTokenError,
+  PicketInvalidTokenError,
+  PicketInsufficientError,
+  PicketUnavailableError,
+]
+
+/** The response headers one of this plugin's errors asks for, if it is one that has any. */
+export function headersOf(error: unknown): Record<string, string> | undefined {
+  if (!ERRORS_WITH_HEADERS.some((type) => error instanceof type)) return undefined
+  return (error as WithHeaders).headers
 }
 
 /** No Bearer challenge: no access token was involved, the signature was refused. */

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { chainTypeOf } from '../core/chain-type.js'
 import { meetsRequirements } from '../core/meets-requirements.js'
+import { requirementsRefusal } from '../core/refusal.js'
 import { isAllowedWallet, isEmptyRequirements } from '../core/requirements.js'
 import { InvalidTokenError, VerifierUnavailableError } from '../core/token-errors.js'
 import type { AccessTokenPayload, Requirements } from '../core/types.js'
@@ -45,6 +46,7 @@ export function createGateHook(context: GateContext, gate: ResolvedGate): GateHo
   const { options, authorizer } = context
   const { realm } = options
   const incremental = gate.incremental ?? options.incremental
+  const refusal = requirementsRefusal(gate.requirements)
 
   /**
    * The whole check: read and validate the token, verify it (cached), run the revocation check,
@@ -69,13 +71,14 @@ export function createGateHook(context: GateContext, gate: ResolvedGate): GateHo
 
     // A revalidating route always asks the chain; otherwise the token's own balances decide first.
     if (gate.revalidate || !satisfies(claims, gate.requirements)) {
-      if (!gate.revalidate && !incremental) {
-        throw insufficient(realm, 'the wallet does not meet the token requirements of this route')
-      }
+      if (!gate.revalidate && !incremental) throw insufficient(realm, refusal)
       const outcome = gate.revalidate
         ? await authorizer.revalidate(token, gate.requirements)
         : await authorizer.incremental(token, gate.requirements)
-      if (!outcome.granted) throw insufficient(realm, outcome.reason)
+      if (!outcome.granted) {
+        request.log.debug(`fastify-picket: /authz refused the wallet: ${outcome.reason}`)
+        throw insufficient(realm, refusal)
+      }
       claims = outcome.claims
       request.picketToken = outcome.accessToken
       reply.header(NEW_TOKEN_HEADER, outcome.accessToken)
@@ -122,12 +125,13 @@ async function checkRevoked(
     // An error that carries its own status (e.g. the Redis list's 503) is meant as the answer.
     if (typeof (error as { statusCode?: unknown }).statusCode === 'number') throw error
     request.log.error({ err: error }, 'fastify-picket: isRevoked threw; refusing with 503')
-    throw unavailable('the revocation check failed', 5)
+    throw unavailable('the revocation check failed', 5, error)
   }
 }
 
 export function toGateError(error: unknown, realm: string): unknown {
   if (error instanceof InvalidTokenError) return invalidToken(realm, error.message)
-  if (error instanceof VerifierUnavailableError) return unavailable(error.message, error.retryAfter)
+  if (error instanceof VerifierUnavailableError)
+    return unavailable(error.message, error.retryAfter, error.cause)
   return error
 }

@@ -13,6 +13,7 @@ export {
   PicketNoTokenError,
   PicketOptionsError,
   PicketUnavailableError,
+  PicketUngatedRouteError,
 } from './errors.js'
 export { type GateHook, NEW_TOKEN_HEADER, satisfies } from './gate.js'
 export type {

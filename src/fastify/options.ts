@@ -1,11 +1,25 @@
 import type { FastifyRequest, RouteShorthandOptions } from 'fastify'
 import type { JSONWebKeySet } from 'jose'
-import { isRecord } from '../client/body-text.js'
+import { PicketConfigError } from '../client/errors.js'
 import { PicketClient, type PicketClientOptions } from '../client/index.js'
-import { RequirementsError } from '../core/errors.js'
-import { normalizeRequirements } from '../core/requirements.js'
-import type { AccessTokenPayload, Requirements, RequirementsInput } from '../core/types.js'
-import { PicketOptionsError } from './errors.js'
+import { type GateRequirements, parseGateRequirements } from '../core/gate-requirements.js'
+import { isRecord } from '../core/is-record.js'
+import {
+  childPath,
+  describeValue,
+  expectRecord,
+  httpUrl,
+  type KnownKeys,
+  oneOf,
+  optionalBoolean,
+  optionalFunction,
+  optionalInteger,
+  optionalString,
+  refuseUnknownKeys,
+  requiredString,
+} from '../core/strict-input.js'
+import type { AccessTokenPayload, Requirements } from '../core/types.js'
+import { optionsError } from './errors.js'
 
 export type GateHookName = 'onRequest' | 'preValidation' | 'preHandler'
 
@@ -37,7 +51,7 @@ export interface HelperRoutesOptions {
   /** SIWE `context.domain` values accepted by `/login` (host[:port]): strings, RegExps or a function. */
   allowedDomains: AllowedDomains
   /** Login requirements, from the server's config only (never from the request body). */
-  requirements?: RequirementsInput
+  requirements?: GateRequirements
   /** Seconds a SIWE `issuedAt` may be old at login (default 120, the nonce lifetime). */
   maxMessageAge?: number
   /** Set the access token as an httpOnly cookie on login (needs `cookie` and @fastify/cookie). */
@@ -64,7 +78,7 @@ export interface PicketPluginOptions {
   baseURL?: string
   /** Options for the client the plugin creates (timeout, retry, fetch, userAgent). */
   clientOptions?: Omit<PicketClientOptions, 'baseURL'>
-  /** A ready client; `apiKey`/`baseURL` are then ignored. */
+  /** A ready client, instead of `apiKey`/`baseURL`/`clientOptions` (giving both is refused). */
   client?: PicketClient
   /** Local verification; when absent tokens are validated remotely through the API. */
   verify?: VerifyOptions
@@ -93,9 +107,14 @@ export interface PicketPluginOptions {
   routes?: HelperRoutesOptions | false
 }
 
+export interface ResolvedVerifyOptions extends Omit<VerifyOptions, 'jwks'> {
+  /** A key set object, or the JWKS URL (always http(s)). */
+  jwks: URL | JSONWebKeySet
+}
+
 export interface ResolvedOptions {
   client: PicketClient
-  verify: VerifyOptions | undefined
+  verify: ResolvedVerifyOptions | undefined
   audience: string | undefined
   cache: { max: number; ttl: number } | false
   revalidateCache: { max: number; ttl: number }
@@ -114,171 +133,288 @@ export interface ResolvedOptions {
     | false
 }
 
-function fail(option: string, problem: string): never {
-  throw new PicketOptionsError(option, problem)
+const fail = optionsError
+
+const TOP_LEVEL: KnownKeys = {
+  keys: [
+    'apiKey',
+    'baseURL',
+    'clientOptions',
+    'client',
+    'verify',
+    'audience',
+    'cache',
+    'revalidateCache',
+    'hook',
+    'extractToken',
+    'cookie',
+    'isRevoked',
+    'incremental',
+    'realm',
+    'routes',
+  ],
+  elsewhere: {
+    jwks: 'belongs in verify: { verify: { jwks, audience } }',
+    issuer: 'belongs in verify (verify.issuer)',
+    algorithms: 'belongs in verify (verify.algorithms)',
+    clockTolerance: 'belongs in verify (verify.clockTolerance)',
+    secretKey: "is called 'apiKey' (the project's secret key)",
+    timeout: 'belongs in clientOptions (API calls) or verify (JWKS fetches)',
+    retry: 'belongs in clientOptions (clientOptions.retry)',
+    prefix:
+      "is not applied: fastify-picket adds no routes of its own prefix; the helper routes' prefix is routes.prefix",
+    allowedDomains: 'belongs in routes (routes.allowedDomains)',
+    requirements: "login requirements go in routes.requirements; a route's gate goes in its config.picket",
+    logLevel: 'is not applied to fastify-picket (it is registered without encapsulation)',
+  },
+}
+const VERIFY: KnownKeys = {
+  keys: ['jwks', 'audience', 'issuer', 'algorithms', 'clockTolerance', 'timeout', 'cooldown', 'maxAge'],
+  elsewhere: {
+    jwksUri: "is called 'jwks'",
+    jwksUrl: "is called 'jwks'",
+    aud: "is called 'audience'",
+    iss: "is called 'issuer'",
+  },
+}
+const CACHE: KnownKeys = { keys: ['max', 'ttl'] }
+const COOKIE: KnownKeys = { keys: ['name', 'signed', 'secure', 'sameSite', 'path', 'domain'] }
+const ROUTES: KnownKeys = {
+  keys: ['prefix', 'allowedDomains', 'requirements', 'maxMessageAge', 'setCookie', 'routeOptions'],
+}
+const CLIENT_OPTIONS: KnownKeys = {
+  keys: ['timeout', 'retry', 'fetch', 'userAgent'],
+  elsewhere: { baseURL: 'belongs at the top level (baseURL), beside apiKey' },
 }
 
-function positiveInteger(value: unknown, option: string, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
-    fail(option, 'must be a non-negative integer')
-  return value
-}
-
-function optionalFunction<T>(value: T | undefined, option: string): T | undefined {
-  if (value !== undefined && typeof value !== 'function') fail(option, 'must be a function')
-  return value
-}
+/** Largest delay timers accept (2^31 − 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647
 
 function resolveClient(options: PicketPluginOptions): PicketClient {
   if (options.client !== undefined) {
-    if (!(options.client instanceof PicketClient)) fail('client', 'must be a PicketClient')
+    if (!(options.client instanceof PicketClient)) {
+      throw fail(
+        'client',
+        `must be a PicketClient (from 'fastify-picket/client'), got ${describeValue(options.client)}`,
+      )
+    }
+    for (const key of ['apiKey', 'baseURL', 'clientOptions'] as const) {
+      if (options[key] !== undefined) {
+        throw fail(
+          key,
+          'cannot be given with client: the client already has its key and URL (give one or the other)',
+        )
+      }
+    }
     return options.client
   }
-  if (typeof options.apiKey !== 'string' || options.apiKey === '') {
-    fail('apiKey', 'is required (the project secret key) unless `client` is given')
+  requiredString(options.apiKey, 'apiKey', fail, "the project's secret key (or pass `client`)")
+  if (options.baseURL !== undefined) httpUrl(options.baseURL, 'baseURL', fail)
+  if (options.clientOptions !== undefined) {
+    refuseUnknownKeys(
+      expectRecord(options.clientOptions, 'clientOptions', fail),
+      CLIENT_OPTIONS,
+      'clientOptions',
+      fail,
+    )
   }
-  if (options.baseURL !== undefined && typeof options.baseURL !== 'string')
-    fail('baseURL', 'must be a string')
-  return new PicketClient(options.apiKey, {
-    ...options.clientOptions,
-    ...(options.baseURL === undefined ? {} : { baseURL: options.baseURL }),
-  })
+  try {
+    return new PicketClient(options.apiKey!, {
+      ...options.clientOptions,
+      ...(options.baseURL === undefined ? {} : { baseURL: options.baseURL }),
+    })
+  } catch (error) {
+    if (!(error instanceof PicketConfigError)) throw error
+    // The client names the field it refused; report it where the user wrote it.
+    const field = error.field ?? ''
+    const path = field === 'baseURL' || field === 'apiKey' ? field : childPath('clientOptions', field)
+    const problem =
+      field !== '' && error.message.startsWith(field)
+        ? error.message.slice(field.length).replace(/^:? /, '')
+        : error.message
+    throw fail(path.replace(/\.$/, ''), problem)
+  }
 }
 
-function resolveVerify(verify: unknown): VerifyOptions | undefined {
-  if (verify === undefined) return undefined
-  if (!isRecord(verify)) fail('verify', 'must be an object')
-  const { jwks, audience, issuer, algorithms } = verify
-  if (typeof jwks === 'string') {
-    try {
-      new URL(jwks)
-    } catch {
-      fail('verify.jwks', 'must be an absolute URL or a JWKS object')
-    }
-  } else if (!(jwks instanceof URL) && !(isRecord(jwks) && Array.isArray(jwks.keys))) {
-    fail('verify.jwks', 'must be an absolute URL or a JWKS object ({ keys: [...] })')
+function resolveVerify(value: unknown, audience: unknown): ResolvedVerifyOptions | undefined {
+  if (value === undefined) return undefined
+  const verify = expectRecord(value, 'verify', fail, '{ jwks, audience, issuer? }')
+  refuseUnknownKeys(verify, VERIFY, 'verify', fail)
+  if (audience !== undefined) {
+    throw fail('audience', 'is for remote mode (no verify); with local verification it is verify.audience')
   }
-  if (typeof audience !== 'string' || audience === '') fail('verify.audience', 'is required (the project id)')
-  if (issuer !== undefined && typeof issuer !== 'string') fail('verify.issuer', 'must be a string')
-  if (algorithms !== undefined) {
+  let jwks: URL | JSONWebKeySet
+  if (typeof verify.jwks === 'string' || verify.jwks instanceof URL) {
+    jwks = httpUrl(verify.jwks, 'verify.jwks', fail)
+  } else if (isRecord(verify.jwks) && Array.isArray(verify.jwks.keys)) {
+    jwks = verify.jwks as unknown as JSONWebKeySet
+  } else {
+    throw fail(
+      'verify.jwks',
+      `must be the JWKS URL or a key set ({ keys: [...] }), got ${describeValue(verify.jwks)}`,
+    )
+  }
+  const resolved: ResolvedVerifyOptions = {
+    jwks,
+    audience: requiredString(verify.audience, 'verify.audience', fail, "the project id (the tokens' aud)"),
+  }
+  const issuer = optionalString(verify.issuer, 'verify.issuer', fail)
+  if (issuer !== undefined) resolved.issuer = issuer
+  if (verify.algorithms !== undefined) {
+    const algorithms = verify.algorithms
     if (
       !Array.isArray(algorithms) ||
       algorithms.length === 0 ||
       !algorithms.every((a) => typeof a === 'string')
     ) {
-      fail('verify.algorithms', 'must be a non-empty array of algorithm names')
+      throw fail('verify.algorithms', "must be a non-empty array of algorithm names, e.g. ['ES256']")
     }
     if (algorithms.some((a) => a === 'none' || a.startsWith('HS'))) {
       // Symmetric algorithms with a public key set is the classic algorithm-confusion hole.
-      fail('verify.algorithms', 'must not include "none" or HMAC algorithms')
+      throw fail(
+        'verify.algorithms',
+        'must not include "none" or HMAC algorithms (HS256…): Picket signs with ES256',
+      )
+    }
+    resolved.algorithms = algorithms as string[]
+  }
+  if (verify.clockTolerance !== undefined) {
+    resolved.clockTolerance = optionalInteger(verify.clockTolerance, 'verify.clockTolerance', fail, {
+      min: 0,
+      max: 300,
+      fallback: 5,
+    })
+  }
+  for (const key of ['timeout', 'cooldown', 'maxAge'] as const) {
+    if (verify[key] !== undefined) {
+      resolved[key] = optionalInteger(verify[key], `verify.${key}`, fail, {
+        min: 1,
+        max: MAX_TIMER_MS,
+        fallback: 0,
+      })
     }
   }
-  return verify as unknown as VerifyOptions
+  return resolved
 }
 
-function resolveAudience(audience: unknown): string | undefined {
-  if (audience !== undefined && (typeof audience !== 'string' || audience === '')) {
-    fail('audience', 'must be a non-empty string (the project id)')
-  }
-  return audience
-}
-
-function resolveRequirements(value: unknown, option: string): Requirements {
-  try {
-    return normalizeRequirements(value)
-  } catch (error) {
-    if (error instanceof RequirementsError) fail(`${option}.${error.field}`, error.message)
-    throw error
+function resolveCache(value: unknown, path: string, fallback: { max: number; ttl: number }) {
+  if (value === undefined) return fallback
+  const cache = expectRecord(value, path, fail, '{ max?, ttl? }')
+  refuseUnknownKeys(cache, CACHE, path, fail)
+  return {
+    max: optionalInteger(cache.max, `${path}.max`, fail, { min: 1, fallback: fallback.max }),
+    ttl: optionalInteger(cache.ttl, `${path}.ttl`, fail, {
+      min: 0,
+      max: MAX_TIMER_MS,
+      fallback: fallback.ttl,
+    }),
   }
 }
 
-function resolveRoutes(routes: unknown, cookie: CookieOptions | undefined): ResolvedOptions['routes'] {
-  if (routes === undefined || routes === false) return false
-  if (!isRecord(routes)) fail('routes', 'must be an object or false')
-  const {
-    prefix = '/auth',
-    allowedDomains,
-    requirements,
-    maxMessageAge,
-    setCookie = false,
-    routeOptions = {},
-  } = routes
+function resolveAllowedDomains(value: unknown): AllowedDomains {
+  if (typeof value === 'function') return value as AllowedDomains
+  if (value === undefined) {
+    throw fail(
+      'routes.allowedDomains',
+      "is required: the SIWE domains (host[:port]) your pages sign in from, e.g. ['localhost:3000'], RegExps or a function",
+    )
+  }
+  if (!Array.isArray(value) || value.length === 0) {
+    throw fail(
+      'routes.allowedDomains',
+      `must be a non-empty array of domains, RegExps or a function, got ${describeValue(value)}`,
+    )
+  }
+  value.forEach((entry, index) => {
+    if (entry instanceof RegExp) return
+    if (typeof entry !== 'string' || entry === '' || /[/\s]/.test(entry)) {
+      throw fail(
+        `routes.allowedDomains[${index}]`,
+        `must be a host[:port] such as 'example.com' or 'localhost:3000' (no scheme or path), got ${describeValue(entry)}`,
+      )
+    }
+  })
+  return value as AllowedDomains
+}
+
+function resolveRoutes(value: unknown, cookie: CookieOptions | undefined): ResolvedOptions['routes'] {
+  if (value === undefined || value === false) return false
+  const routes = expectRecord(value, 'routes', fail, '{ allowedDomains, prefix?, requirements?, … } or false')
+  refuseUnknownKeys(routes, ROUTES, 'routes', fail)
+  const prefix = routes.prefix ?? '/auth'
   if (typeof prefix !== 'string' || (prefix !== '' && !prefix.startsWith('/'))) {
-    fail('routes.prefix', "must be a path starting with '/'")
+    throw fail('routes.prefix', `must be a path starting with '/', got ${describeValue(prefix)}`)
   }
-  const domainsOk =
-    typeof allowedDomains === 'function' ||
-    (Array.isArray(allowedDomains) &&
-      allowedDomains.length > 0 &&
-      allowedDomains.every((d) => (typeof d === 'string' && d !== '') || d instanceof RegExp))
-  if (!domainsOk) fail('routes.allowedDomains', 'is required: non-empty strings, RegExps or a function')
-  if (typeof setCookie !== 'boolean') fail('routes.setCookie', 'must be a boolean')
-  if (setCookie && !cookie) fail('routes.setCookie', 'needs the `cookie` option')
-  if (!isRecord(routeOptions)) fail('routes.routeOptions', 'must be an object')
+  const setCookie = optionalBoolean(routes.setCookie, 'routes.setCookie', fail) ?? false
+  if (setCookie && !cookie) throw fail('routes.setCookie', 'needs the `cookie` option (the cookie to set)')
+  const routeOptions = routes.routeOptions ?? {}
+  expectRecord(routeOptions, 'routes.routeOptions', fail, 'Fastify route options')
   return {
     prefix: prefix.replace(/\/$/, ''),
-    allowedDomains: allowedDomains as AllowedDomains,
-    requirements: resolveRequirements(requirements, 'routes.requirements'),
-    maxMessageAge: positiveInteger(maxMessageAge, 'routes.maxMessageAge', 120),
+    allowedDomains: resolveAllowedDomains(routes.allowedDomains),
+    requirements:
+      routes.requirements === undefined && !Object.hasOwn(routes, 'requirements')
+        ? Object.freeze({})
+        : parseGateRequirements(routes.requirements, 'routes.requirements', fail),
+    maxMessageAge: optionalInteger(routes.maxMessageAge, 'routes.maxMessageAge', fail, {
+      min: 1,
+      max: 86_400,
+      fallback: 120,
+    }),
     setCookie,
     routeOptions: routeOptions as RouteShorthandOptions,
   }
 }
 
-function resolveCookie(cookie: unknown): CookieOptions | undefined {
-  if (cookie === undefined) return undefined
-  if (!isRecord(cookie) || typeof cookie.name !== 'string' || cookie.name === '') {
-    fail('cookie', 'must be { name: string, signed?: boolean }')
-  }
-  if (cookie.sameSite !== undefined && !['lax', 'strict', 'none'].includes(cookie.sameSite as string)) {
-    fail('cookie.sameSite', "must be 'lax', 'strict' or 'none'")
-  }
+function resolveCookie(value: unknown): CookieOptions | undefined {
+  if (value === undefined) return undefined
+  const cookie = expectRecord(value, 'cookie', fail, '{ name, signed?, secure?, sameSite?, path?, domain? }')
+  refuseUnknownKeys(cookie, COOKIE, 'cookie', fail)
+  requiredString(cookie.name, 'cookie.name', fail, 'the cookie name')
+  optionalBoolean(cookie.signed, 'cookie.signed', fail)
+  optionalBoolean(cookie.secure, 'cookie.secure', fail)
+  if (cookie.sameSite !== undefined)
+    oneOf(cookie.sameSite, ['lax', 'strict', 'none'], 'cookie.sameSite', fail)
+  optionalString(cookie.path, 'cookie.path', fail)
+  optionalString(cookie.domain, 'cookie.domain', fail)
   return cookie as unknown as CookieOptions
 }
 
-/** Validates options at register time; a bad option is a `PicketOptionsError` naming it. */
+/**
+ * Validates options at register time, strictly: an unknown key at any depth, a wrong type or a
+ * value that can never work (a non-http JWKS URL) is a `PicketOptionsError` naming its path and
+ * the fix, never a silently ignored setting.
+ */
 export function resolveOptions(options: PicketPluginOptions): ResolvedOptions {
-  if (!isRecord(options as unknown)) fail('options', 'must be an object')
-  const hook = options.hook ?? 'preHandler'
-  if (!['onRequest', 'preValidation', 'preHandler'].includes(hook)) {
-    fail('hook', "must be 'onRequest', 'preValidation' or 'preHandler'")
+  const raw = expectRecord(options as unknown, '', fail, 'an object') as PicketPluginOptions &
+    Record<string, unknown>
+  refuseUnknownKeys(raw, TOP_LEVEL, '', fail)
+  const hook =
+    raw.hook === undefined
+      ? 'preHandler'
+      : oneOf(raw.hook, ['onRequest', 'preValidation', 'preHandler'], 'hook', fail)
+  const realm = raw.realm ?? 'picket'
+  if (typeof realm !== 'string' || realm === '' || /["\\\r\n]/.test(realm)) {
+    throw fail(
+      'realm',
+      `must be a non-empty string without quotes, backslashes or line breaks, got ${describeValue(realm)}`,
+    )
   }
-  let cache: ResolvedOptions['cache'] = { max: 10_000, ttl: 300_000 }
-  if (options.cache === false) cache = false
-  else if (options.cache !== undefined) {
-    if (!isRecord(options.cache)) fail('cache', 'must be { max?, ttl? } or false')
-    cache = {
-      max: positiveInteger(options.cache.max, 'cache.max', 10_000) || 1,
-      ttl: positiveInteger(options.cache.ttl, 'cache.ttl', 300_000),
-    }
-  }
-  const revalidateCache = options.revalidateCache ?? {}
-  if (!isRecord(revalidateCache)) fail('revalidateCache', 'must be { max?, ttl? }')
-  if (options.incremental !== undefined && typeof options.incremental !== 'boolean') {
-    fail('incremental', 'must be a boolean')
-  }
-  if (options.realm !== undefined && (typeof options.realm !== 'string' || /["\\\r\n]/.test(options.realm))) {
-    fail('realm', 'must be a string without quotes, backslashes or line breaks')
-  }
-  const cookie = resolveCookie(options.cookie)
+  const audience = optionalString(raw.audience, 'audience', fail)
+  const cookie = resolveCookie(raw.cookie)
+  const verify = resolveVerify(raw.verify, raw.audience)
   return {
-    client: resolveClient(options),
-    verify: resolveVerify(options.verify),
-    audience: resolveAudience(options.audience),
-    cache,
-    revalidateCache: {
-      max: positiveInteger(revalidateCache.max, 'revalidateCache.max', 10_000) || 1,
-      ttl: positiveInteger(revalidateCache.ttl, 'revalidateCache.ttl', 30_000),
-    },
+    client: resolveClient(raw),
+    verify,
+    audience,
+    cache: raw.cache === false ? false : resolveCache(raw.cache, 'cache', { max: 10_000, ttl: 300_000 }),
+    revalidateCache: resolveCache(raw.revalidateCache, 'revalidateCache', { max: 10_000, ttl: 30_000 }),
     hook,
-    extractToken: optionalFunction(options.extractToken, 'extractToken'),
+    extractToken: optionalFunction(raw.extractToken, 'extractToken', fail),
     cookie,
-    isRevoked: optionalFunction(options.isRevoked, 'isRevoked'),
-    incremental: options.incremental ?? false,
-    realm: options.realm ?? 'picket',
-    routes: resolveRoutes(options.routes, cookie),
+    isRevoked: optionalFunction(raw.isRevoked, 'isRevoked', fail),
+    incremental: optionalBoolean(raw.incremental, 'incremental', fail) ?? false,
+    realm,
+    routes: resolveRoutes(raw.routes, cookie),
   }
 }
-
-export { resolveRequirements }

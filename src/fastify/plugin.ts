@@ -1,17 +1,27 @@
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
+import type { PicketClient } from '../client/index.js'
 import { createLocalVerifier } from '../core/local-verifier.js'
 import { createRemoteVerifier } from '../core/remote-verifier.js'
 import type { TokenVerifier } from '../core/token-verifier.js'
 import { VerifiedTokenCache } from '../core/verified-token-cache.js'
 import { createAuthorizer } from './authorizer.js'
 import type { PicketDecorator } from './declarations.js'
+import { headersOf, optionsError } from './errors.js'
 import { createGateHook, type GateContext, type GateHook } from './gate.js'
 import { registerHelperRoutes } from './helper-routes.js'
-import { type PicketPluginOptions, resolveOptions } from './options.js'
+import { type PicketPluginOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import { type PicketRouteConfig, resolveGate } from './route-config.js'
+import { asksForGate, createFallbackGuard, markGated, registryOf } from './route-registry.js'
 
-function createVerifier(options: ReturnType<typeof resolveOptions>): TokenVerifier {
+/**
+ * The registration that owns a scope: set on the instance the plugin is registered in, and
+ * inherited by every scope created inside it (Fastify scopes inherit from their parent), so a
+ * route is gated by the nearest registration only. Shared by copies of the package.
+ */
+const REGISTRATION = Symbol.for('fastify-picket.registration')
+
+function createVerifier(options: ResolvedOptions): TokenVerifier {
   if (options.verify) return createLocalVerifier(options.verify)
   return createRemoteVerifier(
     options.client,
@@ -31,8 +41,66 @@ function prependHook(
   ) as never
 }
 
+/**
+ * `fastify.picket` of one registration: the client, plus that registration's `gate()`. A view
+ * rather than the client itself, so two registrations (nested scopes) sharing one client each
+ * keep their own gate. Methods are bound to the client (it keeps its state in private fields).
+ */
+function createDecorator(client: PicketClient, gate: PicketDecorator['gate']): PicketDecorator {
+  const bound = new Map<PropertyKey, unknown>()
+  return new Proxy(client, {
+    get(target, property) {
+      if (property === 'gate') return gate
+      const value = Reflect.get(target, property, target)
+      if (typeof value !== 'function' || property === 'constructor') return value
+      let method = bound.get(property)
+      if (method === undefined) {
+        method = value.bind(target)
+        bound.set(property, method)
+      }
+      return method
+    },
+    has: (target, property) => property === 'gate' || Reflect.has(target, property),
+  }) as PicketDecorator
+}
+
+/** Sets `fastify.picket` for this scope: declared once at the top, overridden by nested registrations. */
+function exposeDecorator(fastify: FastifyInstance, decorator: PicketDecorator): void {
+  if (!fastify.hasDecorator('picket')) {
+    fastify.decorate('picket', decorator)
+  } else {
+    // A parent scope has its own registration: this scope (and its children, by inheritance)
+    // see this one. Fastify's `decorate` refuses names a parent declared, so define it here.
+    Object.defineProperty(fastify, 'picket', {
+      value: decorator,
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    })
+  }
+  if (!fastify.hasRequestDecorator('picket')) {
+    // The registration of the route's own scope (request.server is that scope's instance).
+    fastify.decorateRequest('picket', {
+      getter(this: { server: FastifyInstance }) {
+        return this.server.picket
+      },
+    })
+  }
+  if (!fastify.hasRequestDecorator('picketUser')) fastify.decorateRequest('picketUser', null)
+  if (!fastify.hasRequestDecorator('picketToken')) fastify.decorateRequest('picketToken', null)
+}
+
 async function picketPlugin(fastify: FastifyInstance, rawOptions: PicketPluginOptions): Promise<void> {
+  if (Object.hasOwn(fastify, REGISTRATION)) {
+    throw optionsError(
+      'registration',
+      'fastify-picket is already registered in this scope. Register it again only in a child scope, with its own options: app.register(async (child) => { await child.register(picket, options) })',
+    )
+  }
   const options = resolveOptions(rawOptions)
+  const registration = {}
+  Object.defineProperty(fastify, REGISTRATION, { value: registration, enumerable: false })
+
   const verifier = createVerifier(options)
   const cache = options.cache === false ? undefined : new VerifiedTokenCache(options.cache)
   const verify = cache
@@ -50,44 +118,70 @@ async function picketPlugin(fastify: FastifyInstance, rawOptions: PicketPluginOp
     }),
   }
 
-  const decorator = options.client as PicketDecorator
-  Object.defineProperty(decorator, 'gate', {
-    configurable: true,
-    enumerable: false,
-    value(config: PicketRouteConfig = true): GateHook {
-      const gate = resolveGate(config, 'gate()')
-      if (!gate) throw new TypeError('fastify-picket: gate(false) gates nothing')
-      const hook = createGateHook(context, gate)
-      // A scope-wide gate steps aside for routes that opt out with `config.picket: false`.
-      return function picketScopeGate(request, reply, done) {
-        if (request.routeOptions.config.picket === false) return done()
-        hook(request, reply, done)
-      }
-    },
-  })
-
-  fastify.decorate('picket', decorator)
-  fastify.decorateRequest('picket', {
-    getter: () => decorator,
-  })
-  fastify.decorateRequest('picketUser', null)
-  fastify.decorateRequest('picketToken', null)
+  function gate(config: PicketRouteConfig = true): GateHook {
+    const resolved = resolveGate(config, 'gate()')
+    if (!resolved) throw optionsError('gate()', 'gate(false) gates nothing: leave the hook out instead')
+    const hook = createGateHook(context, resolved)
+    // A scope-wide gate steps aside for routes that opt out with `config.picket: false`.
+    return function picketScopeGate(request, reply, done) {
+      if (request.routeOptions.config.picket === false) return done()
+      hook(request, reply, done)
+    }
+  }
+  exposeDecorator(fastify, createDecorator(options.client, gate))
 
   // Routes declare their gate in `config.picket`; read it when the route is added, as
-  // @fastify/rate-limit does. This sees routes of this scope and of child scopes registered
-  // after this plugin, which is why the plugin must be registered (awaited) before routes.
-  fastify.addHook('onRoute', (route) => {
-    const config = route.config?.picket
-    if (config === undefined || config === false) return
-    const gate = resolveGate(config, `config.picket of ${route.method} ${route.url}`)
-    if (gate) prependHook(route, options.hook, createGateHook(context, gate))
+  // @fastify/rate-limit does. This sees routes of this scope and of child scopes declared after
+  // this plugin; route-registry.ts catches the ones it can't see. A route belongs to the
+  // nearest registration: a parent's hook steps aside in a scope with its own.
+  const registry = registryOf(fastify)
+  const gatedWithoutRegistry = new Set<string>()
+  if (registry) registry.registrations.push(fastify)
+  fastify.addHook('onRoute', function gateDeclaredRoute(route) {
+    if (!asksForGate(route)) return
+    if ((this as unknown as Record<symbol, unknown>)[REGISTRATION] !== registration) return
+    const resolved = resolveGate(route.config!.picket, 'config.picket', `${route.method} ${route.url}`)
+    if (!resolved) return
+    prependHook(route, options.hook, createGateHook(context, resolved))
+    markGated(registry, route, gatedWithoutRegistry)
+  })
+  if (!registry) {
+    fastify.log.warn(
+      'fastify-picket: this Fastify instance was created before fastify-picket was imported, so routes that declare config.picket without a gate cannot be found at startup; such routes in this scope are refused per request instead. Import fastify-picket before calling Fastify() to check at startup.',
+    )
+    fastify.addHook('onRequest', createFallbackGuard(gatedWithoutRegistry))
+  }
+
+  // Headers of our errors go on the reply before any error handler runs (onError runs first),
+  // so a custom `setErrorHandler` that only sets status and body still sends `WWW-Authenticate`
+  // and `Retry-After`. Only errors that reach Fastify: a gate that @fastify/auth tried and then
+  // passed over leaves no header behind.
+  fastify.addHook('onError', (_request, reply, error, done) => {
+    const headers = headersOf(error)
+    if (headers) reply.headers(headers)
+    done()
   })
 
   if (options.cookie) {
     fastify.addHook('onReady', async () => {
       if (!fastify.hasRequestDecorator('cookies')) {
-        throw new TypeError(
-          'fastify-picket: the `cookie` option needs @fastify/cookie registered before the plugin',
+        throw optionsError('cookie', 'needs @fastify/cookie registered before fastify-picket')
+      }
+    })
+  }
+
+  if (verifier.warmUp) {
+    const warmUp = verifier.warmUp
+    // Fetch the key set once at startup: a JWKS URL that does not work is named in the log now,
+    // not discovered through 503s. Startup still succeeds (the JWKS may come up later) and
+    // requests fail closed until it does.
+    fastify.addHook('onReady', async () => {
+      try {
+        await warmUp()
+      } catch (error) {
+        fastify.log.warn(
+          { err: error },
+          `fastify-picket: ${(error as Error).message}; gated requests answer 503 until it can be fetched`,
         )
       }
     })

@@ -119,9 +119,9 @@ export function createRedisRevocationList(options: RedisRevocationListOptions): 
       if (typeof tid !== 'string' || tid === '') return true
       try {
         return (await bounded(client.exists(prefix + tid))) === 1
-      } catch {
+      } catch (error) {
         // Fail closed: an unanswered check never lets a possibly revoked token through.
-        throw unavailable('the revocation list could not be checked', retryAfter)
+        throw unavailable('the revocation list could not be checked', retryAfter, error)
       }
     },
 

@@ -18,6 +18,6 @@ export function toClientError(error: unknown, realm: string, call: 'login' | 'ot
   const classified = classifyUpstreamError(error)
   if (classified instanceof InvalidTokenError) return invalidToken(realm, classified.message)
   if (classified instanceof VerifierUnavailableError)
-    return unavailable(classified.message, classified.retryAfter)
+    return unavailable(classified.message, classified.retryAfter, classified.cause)
   return classified
 }

@@ -159,7 +159,7 @@ if (!existsSync(CHROMIUM)) {
     t.match(await callRoute(page, '/api/members'), /^200 OK/)
     t.match(
       await callRoute(page, '/api/pass-holders'),
-      /^403 Forbidden — Access denied: This wallet doesn't hold the tokens required/,
+      /^403 Forbidden — Access denied: the wallet does not hold the tokens this route requires/,
     )
     t.match(await callRoute(page, '/api/allowlist'), /^403 Forbidden — Access denied/)
     await page.screenshot({ path: `${SCREENSHOT_DIR}token-gated-api-outsider.png`, fullPage: true })
