@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url'
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { PicketClient } from '../src/client/index.js'
+import { withLowS } from '../src/core/bearer-token.js'
 import { siweLogin } from '../tools/siwe-login.js'
 
 const PROJECT = {
@@ -195,7 +196,7 @@ async function buildPools(authorityUrl: string, signingJwk: object, kid: string)
   const foreign = (await generateKeyPair('ES256')).privateKey
   const now = Math.floor(Date.now() / 1000)
   const mint = (claims: Record<string, unknown>, signer = key) =>
-    new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid }).sign(signer)
+    new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid }).sign(signer).then(withLowS)
   const claimsFor = (overrides: Record<string, unknown> = {}) => {
     const walletAddress = privateKeyToAccount(generatePrivateKey()).address
     return {

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
+import { withLowS } from '../../src/core/bearer-token.js'
 import {
   COMPACT_JWS,
   parseBearerAuthorization,
@@ -21,21 +22,23 @@ const { privateKey, publicKey } = await generateKeyPair('ES256')
 const kid = (await exportJWK(publicKey)).x!.slice(0, 16)
 const wallet = '0x8ba1f109551bD432803012645Ac136ddd64DBA72'
 const now = Math.floor(Date.now() / 1000)
-const token = await new SignJWT({
-  chain: 'ethereum',
-  walletAddress: wallet,
-  displayAddress: wallet,
-  tokenBalances: {},
-  tid: crypto.randomUUID(),
-  ver: 1,
-})
-  .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid })
-  .setIssuedAt(now)
-  .setExpirationTime(now + 43_200)
-  .setIssuer('http://picket.bench/api/v1')
-  .setSubject(`ethereum:${wallet}`)
-  .setAudience('6c0f3a52-8d0b-4f57-a1c4-3e9b2d7f1a08')
-  .sign(privateKey)
+const token = withLowS(
+  await new SignJWT({
+    chain: 'ethereum',
+    walletAddress: wallet,
+    displayAddress: wallet,
+    tokenBalances: {},
+    tid: crypto.randomUUID(),
+    ver: 1,
+  })
+    .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid })
+    .setIssuedAt(now)
+    .setExpirationTime(now + 43_200)
+    .setIssuer('http://picket.bench/api/v1')
+    .setSubject(`ethereum:${wallet}`)
+    .setAudience('6c0f3a52-8d0b-4f57-a1c4-3e9b2d7f1a08')
+    .sign(privateKey),
+)
 const header = `Bearer ${token}`
 const claims = { exp: now + 43_200, walletAddress: wallet, chain: 'ethereum' } as AccessTokenPayload
 const cache = new SingleFlightCache<AccessTokenPayload>({ max: 10_000 })

@@ -21,7 +21,9 @@ export const LOCAL_PROJECT = {
   name: 'Link a wallet example',
   publishableKey: 'pk_example_client_only',
   secretKey: 'sk_example_client_only',
-} as const
+  // The site whose pages sign in (this example's own port).
+  allowedDomains: ['localhost:3002', '127.0.0.1:3002'],
+}
 
 interface Account {
   id: string

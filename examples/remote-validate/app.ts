@@ -23,7 +23,9 @@ export const LOCAL_PROJECT = {
   name: 'Remote validation example',
   publishableKey: 'pk_example_remote_validate',
   secretKey: 'sk_example_remote_validate',
-} as const
+  // The front end whose pages sign in with picket-js against this authority.
+  allowedDomains: ['localhost:3000', '127.0.0.1:3000'],
+}
 
 export interface StartOptions {
   /** Default 3001; 0 picks a free port. */

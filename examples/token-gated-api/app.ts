@@ -71,12 +71,15 @@ export async function start(options: StartOptions = {}): Promise<RunningExample>
     // The plugin first (awaited), then the routes it gates.
     await app.register(picket, {
       apiKey: PROJECT.secretKey,
+      // The demo's chain: a route's requirements apply to it, and tokens of other chains never meet them.
+      chain: CHAIN,
       baseURL: apiUrl,
       verify: { jwks: `${apiUrl}/.well-known/jwks.json`, audience: PROJECT.id, issuer: apiUrl },
       // A `revalidate` (or incremental) answer is reused for 1 s per token: a client polling the
       // live route costs at most one chain read per second, and the demo sees a transfer quickly.
       revalidateCache: { ttl: 1000 },
-      routes: { prefix: '/auth', allowedDomains: domains },
+      allowedDomains: domains,
+      routes: { prefix: '/auth' },
     })
     registerExampleRoutes(app, routes)
     await registerPage(app, { chain: CHAIN, chainId: demo.chain.chainId, routes })

@@ -4,6 +4,7 @@
  * story passes only if every step behaved.
  */
 import { importJWK, SignJWT } from 'jose'
+import { withLowS } from '../../src/core/bearer-token.js'
 import type { NonceResponse } from '../../src/core/types.js'
 import type { RunningExample } from './app.js'
 import type { DemoWallet } from './demo-chain.js'
@@ -211,7 +212,9 @@ async function expiredCopyOf(token: string, example: RunningExample): Promise<st
   const { keys } = (await (await fetch(example.jwksUrl)).json()) as { keys: { kid?: string }[] }
   const key = await importJWK(example.signingJwk, 'ES256')
   const now = Math.floor(Date.now() / 1000)
-  return new SignJWT({ ...claimsOf(token), iat: now - 7200, exp: now - 3600 })
+  const expired = await new SignJWT({ ...claimsOf(token), iat: now - 7200, exp: now - 3600 })
     .setProtectedHeader({ alg: 'ES256', typ: 'JWT', ...(keys[0]?.kid ? { kid: keys[0].kid } : {}) })
     .sign(key)
+  // As the authority does: only the low-s form of an ES256 signature is accepted.
+  return withLowS(expired)
 }

@@ -1,10 +1,5 @@
-import {
-  hasTokenRequirements,
-  isAllowedWallet,
-  isEmptyRequirements,
-  meetsRequirements,
-} from '../core/index.js'
-import type { Requirements, TokenBalances } from '../core/types.js'
+import { claimsSatisfy, hasTokenRequirements, isAllowedWallet, isEmptyRequirements } from '../core/index.js'
+import type { Requirements, TokenBalances, TokenIdBalances } from '../core/types.js'
 import { TokenGatingUnsupportedError } from './chains/errors.js'
 import type { ChainDefinition } from './chains/registry.js'
 import type { AuthorityBalanceReader } from './runtime.js'
@@ -13,6 +8,8 @@ export interface AuthorizationDecision {
   allowed: boolean
   /** Balances read for these requirements (`{}` when none were read). */
   tokenBalances: TokenBalances
+  /** Per-id balances read for EVM `tokenIds` (this package's claim), when any were read. */
+  tokenIdBalances?: TokenIdBalances
   /** Why not, in words a front end can show; set when `allowed` is false. */
   reason?: string
 }
@@ -32,14 +29,16 @@ export function assertTokenGatingSupported(chain: ChainDefinition, requirements:
 
 /**
  * Picket's OR (§6.2): a wallet on `allowedWallets` passes without a chain read; otherwise the
- * token requirements are read from the chain and evaluated exactly as picket-js does (§6.3).
- * A chain failure propagates (424), it never counts as a pass or as "no tokens".
+ * token requirements are read from the chain and evaluated by core's `claimsSatisfy` on what
+ * was read — the same rule that later decides from the minted token, so a read that grants is
+ * a token that grants. A chain failure propagates (424), never a pass or "no tokens".
  */
 export async function decideRequirements(
   balances: AuthorityBalanceReader,
   chain: ChainDefinition,
   walletAddress: string,
   requirements: Requirements,
+  signal?: AbortSignal,
 ): Promise<AuthorizationDecision> {
   if (isEmptyRequirements(requirements)) return { allowed: true, tokenBalances: {} }
   if (isAllowedWallet(walletAddress, requirements, chain.chainType))
@@ -52,11 +51,13 @@ export async function decideRequirements(
     }
   }
   assertTokenGatingSupported(chain, requirements)
-  const tokenBalances = await balances.readBalances(chain, walletAddress, requirements)
-  if (meetsRequirements({ tokenBalances }, requirements)) return { allowed: true, tokenBalances }
+  // The request's signal: a client that hangs up stops the reads made for it.
+  const reading = await balances.readBalances(chain, walletAddress, requirements, signal ? { signal } : {})
+  const read = { chain: chain.slug, walletAddress, ...reading }
+  if (claimsSatisfy(read, requirements)) return { allowed: true, ...reading }
   return {
     allowed: false,
-    tokenBalances,
+    ...reading,
     reason: requirements.allowedWallets
       ? 'This wallet does not hold the required tokens and is not on the list of allowed wallet addresses'
       : "This wallet doesn't hold the tokens required to access this resource",

@@ -46,7 +46,37 @@ export interface AuthorityConfigInput {
   nonceTTL?: number
   projects: ProjectConfigInput[]
   chains?: Record<string, ChainOverrideInput>
+  /** Rate limits of `auth/nonce`, `auth` and `authz` (429 + Retry-After), or `false` for none. */
+  rateLimit?: RateLimitConfigInput | false
 }
+
+/** At most `max` requests per `windowSeconds`. */
+export interface RateLimitWindowInput {
+  max: number
+  windowSeconds?: number
+}
+
+export interface RateLimitConfigInput {
+  /** Per client IP (default 1200 per minute: an app server forwards all its users' logins). */
+  perIp?: RateLimitWindowInput | false
+  /** Per wallet address (default 30 per minute), counted per endpoint. */
+  perWallet?: RateLimitWindowInput | false
+}
+
+export interface RateLimitWindow {
+  readonly max: number
+  readonly windowMs: number
+}
+
+export interface RateLimitConfig {
+  readonly perIp: RateLimitWindow | false
+  readonly perWallet: RateLimitWindow | false
+}
+
+export const DEFAULT_RATE_LIMIT: RateLimitConfig = Object.freeze({
+  perIp: Object.freeze({ max: 1200, windowMs: 60_000 }),
+  perWallet: Object.freeze({ max: 30, windowMs: 60_000 }),
+})
 
 export interface ProjectConfig {
   readonly id: string
@@ -55,7 +85,7 @@ export interface ProjectConfig {
   readonly secretKey: string
   readonly format: SigningMessageFormat
   readonly statement: string
-  /** SIWE `domain` allowlist (host[:port]); absent = any domain. */
+  /** SIWE `domain` allowlist (host[:port], lower case); required for SIWE projects. */
   readonly allowedDomains?: readonly string[]
   /** Access-token lifetime in seconds. */
   readonly tokenTTL: number
@@ -69,6 +99,7 @@ export interface AuthorityConfig {
   readonly nonceTTL: number
   readonly projects: readonly ProjectConfig[]
   readonly chains: Readonly<Record<string, ChainOverrideInput>>
+  readonly rateLimit: RateLimitConfig | false
 }
 
 export const DEFAULT_TOKEN_TTL_SECONDS = 43200
@@ -94,6 +125,7 @@ const TOP_LEVEL_KEYS = [
   'nonceTTL',
   'projects',
   'chains',
+  'rateLimit',
 ]
 const PROJECT_KEYS = [
   'id',
@@ -188,9 +220,19 @@ function parseProject(value: unknown, field: string): ProjectConfig {
   if (/[\r\n]/.test(statement))
     throw new AuthorityConfigError(`${field}.statement`, 'must not contain line breaks')
   let allowedDomains: string[] | undefined
+  if (value.allowedDomains === undefined && format === 'siwe') {
+    // Without it any site could relay a SIWE login for its visitors' wallets (a phishing relay).
+    throw new AuthorityConfigError(
+      `${field}.allowedDomains`,
+      'is required for a SIWE project: the host[:port] domains its pages sign in from, e.g. ["localhost:3000"]',
+    )
+  }
   if (value.allowedDomains !== undefined) {
-    if (!Array.isArray(value.allowedDomains)) {
-      throw new AuthorityConfigError(`${field}.allowedDomains`, 'must be an array of host[:port] strings')
+    if (!Array.isArray(value.allowedDomains) || value.allowedDomains.length === 0) {
+      throw new AuthorityConfigError(
+        `${field}.allowedDomains`,
+        'must be a non-empty array of host[:port] strings',
+      )
     }
     allowedDomains = value.allowedDomains.map((domain, i) => {
       const text = requiredString(domain, `${field}.allowedDomains[${i}]`)
@@ -244,6 +286,39 @@ function parseChains(value: unknown): Record<string, ChainOverrideInput> {
   return chains
 }
 
+function parseRateLimitWindow(
+  value: unknown,
+  field: string,
+  fallback: RateLimitWindow,
+): RateLimitWindow | false {
+  if (value === undefined) return fallback
+  if (value === false) return false
+  if (!isRecord(value)) throw new AuthorityConfigError(field, 'must be { max, windowSeconds? } or false')
+  rejectUnknownKeys(value, ['max', 'windowSeconds'], field)
+  return Object.freeze({
+    max: positiveInteger(value.max, `${field}.max`, 1_000_000),
+    windowMs:
+      value.windowSeconds === undefined
+        ? fallback.windowMs
+        : positiveInteger(value.windowSeconds, `${field}.windowSeconds`, 86_400) * 1000,
+  })
+}
+
+function parseRateLimit(value: unknown): RateLimitConfig | false {
+  if (value === undefined) return DEFAULT_RATE_LIMIT
+  if (value === false) return false
+  if (!isRecord(value)) throw new AuthorityConfigError('rateLimit', 'must be { perIp?, perWallet? } or false')
+  rejectUnknownKeys(value, ['perIp', 'perWallet'], 'rateLimit')
+  return Object.freeze({
+    perIp: parseRateLimitWindow(value.perIp, 'rateLimit.perIp', DEFAULT_RATE_LIMIT.perIp as RateLimitWindow),
+    perWallet: parseRateLimitWindow(
+      value.perWallet,
+      'rateLimit.perWallet',
+      DEFAULT_RATE_LIMIT.perWallet as RateLimitWindow,
+    ),
+  })
+}
+
 /** Validates and fills defaults. Throws `AuthorityConfigError` naming the first bad field. */
 export function parseAuthorityConfig(input: unknown): AuthorityConfig {
   if (!isRecord(input)) throw new AuthorityConfigError('(root)', 'must be a JSON object')
@@ -284,5 +359,6 @@ export function parseAuthorityConfig(input: unknown): AuthorityConfig {
     nonceTTL,
     projects: Object.freeze(projects),
     chains: Object.freeze(parseChains(input.chains)),
+    rateLimit: parseRateLimit(input.rateLimit),
   })
 }

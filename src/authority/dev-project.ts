@@ -29,6 +29,8 @@ export async function loadOrCreateDevConfig(
         secretKey: `sk_dev_${randomBytes(24).toString('hex')}`,
         format: 'siwe',
         statement: 'Sign in to the development app',
+        // The pages a developer signs in from; edit the file to add the app's own domain.
+        allowedDomains: ['localhost:3000', '127.0.0.1:3000', 'localhost:5173', '127.0.0.1:5173'],
       },
     ],
   }

@@ -7,6 +7,8 @@ import { AuthorityError } from './errors.js'
 export interface ErrorReply {
   statusCode: number
   body: Required<PicketErrorBody>
+  /** Response headers the answer needs (Retry-After on 503). */
+  headers?: Record<string, string>
 }
 
 /** Fastify's own request errors, as Picket-style bodies (§1.6: the SDKs parse every body as JSON). */
@@ -31,6 +33,12 @@ function reply(statusCode: number, code: string, msg: string): ErrorReply {
  * message (the details go to the log, not to the client).
  */
 export function errorReplyFor(error: unknown, bodyLimit: number): ErrorReply {
+  if (error instanceof AuthorityError && error.retryAfter !== undefined) {
+    return {
+      ...reply(error.statusCode, error.code, error.message),
+      headers: { 'retry-after': String(error.retryAfter) },
+    }
+  }
   if (error instanceof AuthorityError || error instanceof ChainError) {
     return reply(error.statusCode, error.code, error.message)
   }
@@ -44,6 +52,8 @@ export function errorReplyFor(error: unknown, bodyLimit: number): ErrorReply {
   if (fastifyError?.validation)
     return reply(400, 'parameter_invalid', fastifyError.message ?? 'Invalid request')
   const status = fastifyError?.statusCode
+  // @fastify/rate-limit (it has set Retry-After on the reply already).
+  if (status === 429) return reply(429, 'rate_limited', fastifyError?.message ?? 'Too many requests')
   // Other 4xx raised by Fastify or its parsers (e.g. a poisoned JSON body): the client's fault.
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return reply(

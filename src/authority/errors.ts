@@ -8,13 +8,26 @@
 export class AuthorityError extends Error {
   readonly statusCode: number
   readonly code: string
+  /** Seconds a client should wait before trying again (sent as Retry-After). */
+  readonly retryAfter: number | undefined
 
-  constructor(statusCode: number, code: string, msg: string) {
-    super(msg)
+  constructor(
+    statusCode: number,
+    code: string,
+    msg: string,
+    options?: { retryAfter?: number; cause?: unknown },
+  ) {
+    super(msg, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'AuthorityError'
     this.statusCode = statusCode
     this.code = code
+    this.retryAfter = options?.retryAfter
   }
+}
+
+/** 503: the authority's own store cannot serve now; the client may retry after `retryAfter` s. */
+export function serviceUnavailable(msg: string, retryAfter: number, cause?: unknown): AuthorityError {
+  return new AuthorityError(503, 'service_unavailable', msg, { retryAfter, cause })
 }
 
 /** 400: malformed input. `msg` names the offending field. */

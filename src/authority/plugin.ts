@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import { AuthorityConfigError } from './config.js'
 import { registerCors } from './cors.js'
 import { errorReplyFor } from './error-reply.js'
 import { flattenAnswerForGo, isPicketGo } from './go-compat.js'
+import { registerRateLimits } from './rate-limits.js'
 import { authenticateRequest } from './request-context.js'
 import { registerAuthRoute } from './routes/auth.js'
 import { registerAuthzRoute } from './routes/authz.js'
@@ -23,25 +25,35 @@ import { type AuthorityOptions, type AuthorityRuntime, createAuthorityRuntime } 
  * and API-key hooks apply to its own routes only, never to the host application's.
  */
 export function createAuthority(options: AuthorityOptions): FastifyPluginAsync {
+  if (options.issuer === undefined) {
+    // Mounted in someone's app, the authority cannot know its public URL; taking it from each
+    // request's Host header would let any client choose the issuer and the jwks_uri that
+    // publicly cached discovery documents point to.
+    throw new AuthorityConfigError(
+      'issuer',
+      'is required when the authority is mounted in your app: the public URL of its prefix, e.g. "https://api.example.com/api/v1" (minted tokens name it as iss)',
+    )
+  }
   return async function picketAuthority(app) {
     const runtime = await createAuthorityRuntime({
       ...options,
       warn: options.warn ?? ((message) => app.log.warn(message)),
     })
     app.addHook('onClose', async () => runtime.close())
-    registerAuthority(app, runtime)
+    await registerAuthority(app, runtime)
   }
 }
 
 /** Plugin over an already-created runtime (used by `startAuthority`, which needs its parts). */
 export function authorityPluginFor(runtime: AuthorityRuntime): FastifyPluginAsync {
   return async function picketAuthority(app) {
-    registerAuthority(app, runtime)
+    await registerAuthority(app, runtime)
   }
 }
 
-function registerAuthority(app: FastifyInstance, runtime: AuthorityRuntime): void {
+async function registerAuthority(app: FastifyInstance, runtime: AuthorityRuntime): Promise<void> {
   if (runtime.cors) registerCors(app)
+  await registerRateLimits(app, runtime.config.rateLimit, runtime.rateLimitRedis)
 
   app.addHook('onRequest', async (request) => {
     const config = request.routeOptions.config as { picketAuthorityPublic?: boolean } | undefined
@@ -57,7 +69,8 @@ function registerAuthority(app: FastifyInstance, runtime: AuthorityRuntime): voi
   })
 
   app.setErrorHandler(async (error, request, reply) => {
-    const { statusCode, body } = errorReplyFor(error, runtime.bodyLimit)
+    const { statusCode, body, headers } = errorReplyFor(error, runtime.bodyLimit)
+    if (headers) reply.headers(headers)
     if (statusCode >= 500) request.log.error({ err: error }, 'Picket authority request failed')
     else request.log.info({ code: body.code }, body.msg)
     return reply.code(statusCode).send(body)

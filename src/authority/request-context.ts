@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { parseBasicApiKey } from './api-key.js'
 import { isValidAddress } from './chains/addresses.js'
 import type { ChainDefinition } from './chains/registry.js'
@@ -31,13 +31,13 @@ export function projectOf(request: FastifyRequest): ProjectConfig {
   return match.project
 }
 
-/** `https://host/prefix` as the client addressed this authority. */
-export function baseUrlOf(request: FastifyRequest, prefix: string): string {
-  return `${request.protocol}://${request.host}${prefix}`
-}
-
-export function issuerOf(runtime: AuthorityRuntime, request: FastifyRequest, prefix: string): string {
-  return runtime.issuer ?? baseUrlOf(request, prefix)
+/**
+ * `iss` of this authority: configured, or bound by `startAuthority` to its own URL before the
+ * first request. Never derived from a request (its Host header is the client's to choose).
+ */
+export function issuerOf(runtime: AuthorityRuntime, _request?: FastifyRequest, _prefix?: string): string {
+  if (runtime.issuer === undefined) throw new Error('fastify-picket authority: no issuer is bound')
+  return runtime.issuer
 }
 
 /** Chain of a request body: slug or alias (§9 #27); unknown is a 400 naming it. */
@@ -54,4 +54,17 @@ export function assertWalletAddress(chain: ChainDefinition, walletAddress: strin
       `walletAddress ${JSON.stringify(walletAddress)} is not a valid ${chain.chainName} address`,
     )
   }
+}
+
+/**
+ * Aborts when the client goes away before its answer is sent, so the chain reads made for it
+ * stop. (Fastify's `request.signal` also fires once a request body has been read, which on a
+ * POST is before the handler even starts: the response's `close` is what tells a hang-up.)
+ */
+export function clientGoneSignal(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController()
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort(new Error('the client closed the connection'))
+  })
+  return controller.signal
 }

@@ -1,4 +1,4 @@
-import { RequirementsError, requirementsFromBody } from '../core/index.js'
+import { RequirementsError, requirementLimitProblem, requirementsFromBody } from '../core/index.js'
 import type { Requirements } from '../core/types.js'
 import { parameterInvalid } from './errors.js'
 
@@ -83,14 +83,19 @@ function requiredString(body: Body, names: readonly string[], label = names[0]!)
 }
 
 function requirementsOf(body: Body): Requirements {
+  let requirements: Requirements
   try {
-    return requirementsFromBody(body)
+    requirements = requirementsFromBody(body)
   } catch (error) {
     // Core's messages name the field ("allowedWallets must be an array", which picket-js
     // recognizes, §2.2).
     if (error instanceof RequirementsError) throw parameterInvalid(error.message)
     throw error
   }
+  // Bounded work: each listed id or collection is a chain read.
+  const tooMany = requirementLimitProblem(requirements)
+  if (tooMany) throw parameterInvalid(tooMany)
+  return requirements
 }
 
 /** A chain id as a number: JSON numbers from picket-js/python, numeric strings from picket-go (§9 #5). */

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis'
 import { type BalanceReader, createBalanceReader } from './chains/index.js'
 import { type ChainRegistry, createChainRegistry } from './chains/registry.js'
 import { type AuthorityConfig, type AuthorityConfigInput, parseAuthorityConfig } from './config.js'
@@ -49,13 +50,19 @@ export interface AuthorityRuntime {
   readonly chains: ChainRegistry
   readonly balances: AuthorityBalanceReader
   readonly nonces: NonceStore
+  /**
+   * The rate limits' Redis client of `redisUrl`, if one is configured. It never queues a command
+   * while disconnected: a rate limit must not hold a request for Redis (the nonce store, which
+   * has its own client, is what fails closed then).
+   */
+  readonly rateLimitRedis: Redis | undefined
   readonly signingKey: SigningKey
   readonly bodyLimit: number
   readonly cors: boolean
   readonly now: () => number
   /**
-   * `iss` of minted tokens: the configured issuer, else the default set by `startAuthority`
-   * once it knows its URL, else (plugin mounted in someone's app) the request's own base URL.
+   * `iss` of minted tokens: the configured issuer (required when mounted), else the URL
+   * `startAuthority` binds once it listens. Never taken from a request.
    */
   issuer: string | undefined
   close(): Promise<void>
@@ -86,15 +93,21 @@ export async function createAuthorityRuntime(options: AuthorityOptions): Promise
   const ownsBalances = !options.balanceReader
   const balances = options.balanceReader ?? createBalanceReader({ timeout: options.rpcTimeout ?? 10_000 })
   const ownsNonces = !options.nonceStore
+  const onRedisError = rateLimited(warn, 30_000, (error: Error) => `Redis: ${error.message}`)
   const nonceStore =
     options.nonceStore ??
     (config.redisUrl
-      ? createRedisNonceStore({
-          redis: config.redisUrl,
-          ttlSeconds: config.nonceTTL,
-          onError: rateLimited(warn, 30_000, (error) => `Redis nonce store: ${error.message}`),
-        })
+      ? createRedisNonceStore({ redis: config.redisUrl, ttlSeconds: config.nonceTTL, onError: onRedisError })
       : createMemoryNonceStore({ ttlSeconds: config.nonceTTL }))
+  const rateLimitRedis =
+    config.redisUrl && config.rateLimit
+      ? new Redis(config.redisUrl, {
+          maxRetriesPerRequest: 1,
+          connectTimeout: 5000,
+          enableOfflineQueue: false,
+        })
+      : undefined
+  rateLimitRedis?.on('error', onRedisError)
 
   return {
     config,
@@ -102,6 +115,7 @@ export async function createAuthorityRuntime(options: AuthorityOptions): Promise
     chains,
     balances,
     nonces: guardNonceStore(nonceStore),
+    rateLimitRedis,
     signingKey,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     cors: options.cors ?? true,
@@ -110,6 +124,11 @@ export async function createAuthorityRuntime(options: AuthorityOptions): Promise
     async close() {
       if (ownsNonces) await nonceStore.close()
       if (ownsBalances) await balances.close?.()
+      if (rateLimitRedis) {
+        if (rateLimitRedis.status === 'ready')
+          await rateLimitRedis.quit().catch(() => rateLimitRedis.disconnect())
+        else rateLimitRedis.disconnect()
+      }
     },
   }
 }

@@ -62,7 +62,8 @@ export async function startAuthority(options: StartAuthorityOptions): Promise<Ru
       }),
     )
     app.setErrorHandler(async (error, _request, reply) => {
-      const { statusCode, body } = errorReplyFor(error, runtime.bodyLimit)
+      const { statusCode, body, headers } = errorReplyFor(error, runtime.bodyLimit)
+      if (headers) reply.headers(headers)
       return reply.code(statusCode).send(body)
     })
     await app.listen({ port, host })

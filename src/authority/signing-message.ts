@@ -3,7 +3,7 @@ import type { ChainDefinition } from './chains/registry.js'
 import type { ProjectConfig } from './config.js'
 import { parameterInvalid } from './errors.js'
 import type { NormalizedContext } from './request-normalization.js'
-import { checkSiweContext } from './siwe-checks.js'
+import { assertEip4361, checkSiweContext } from './siwe-checks.js'
 
 export interface RebuildInput {
   project: ProjectConfig
@@ -40,10 +40,20 @@ export function rebuildSigningMessage(input: RebuildInput): string {
       project,
       chain,
       domain: context.domain,
+      uri: context.uri,
       chainId,
       issuedAt: context.issuedAt,
       now: input.now,
       maxAgeSeconds: input.nonceTTLSeconds,
+    })
+    assertEip4361({
+      domain: context.domain!,
+      uri: context.uri!,
+      issuedAt: context.issuedAt!,
+      chainId,
+      nonce,
+      statement: project.statement,
+      ...(chain.chainType === 'ethereum' ? { evmAddress: walletAddress } : {}),
     })
     return createSigningMessage({
       format: 'siwe',

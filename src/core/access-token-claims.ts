@@ -33,5 +33,18 @@ export function assertAccessTokenClaims(payload: unknown): AccessTokenPayload {
       throw new InvalidTokenError(`token claim 'tokenBalances.${category}' must map keys to balance strings`)
     }
   }
+  const { tokenIdBalances, domain } = payload
+  if (tokenIdBalances !== undefined) {
+    const valid =
+      isRecord(tokenIdBalances) &&
+      Object.values(tokenIdBalances).every(
+        (ids) => isRecord(ids) && Object.values(ids).every((balance) => typeof balance === 'string'),
+      )
+    if (!valid)
+      throw new InvalidTokenError("token claim 'tokenIdBalances' must map contracts to id → balance strings")
+  }
+  if (domain !== undefined && (typeof domain !== 'string' || domain === '')) {
+    throw new InvalidTokenError("token claim 'domain' must be a non-empty string")
+  }
   return payload as unknown as AccessTokenPayload
 }

@@ -33,3 +33,63 @@ export function parseBearerAuthorization(header: string | undefined): BearerPars
     return { kind: 'malformed', reason: 'the Authorization header must hold exactly one token' }
   return { kind: 'token', token }
 }
+
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+/** Order of the P-256 group: an ECDSA signature (r, s) verifies as (r, n − s) too. */
+const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n
+
+/**
+ * Whether a base64url segment is the one canonical encoding of its bytes. The last character of
+ * a segment whose length is 2 or 3 (mod 4) carries 4 or 2 unused bits; decoders ignore them, so
+ * 16 (or 4) spellings decode to the same bytes unless those bits must be zero.
+ */
+function isCanonicalBase64url(segment: string): boolean {
+  const rest = segment.length % 4
+  if (rest === 1) return false
+  if (rest === 0) return true
+  const last = BASE64URL.indexOf(segment[segment.length - 1]!)
+  return (last & (rest === 2 ? 0x0f : 0x03)) === 0
+}
+
+/**
+ * Why a compact JWS is not in the one spelling an issuer produces, or `undefined`. Refused:
+ * non-canonical base64url (unused bits set) and, for ES256, the high-s twin of a signature
+ * (s > n/2; jose, like every JOSE library, signs with low s). Each would verify as the same
+ * token under another spelling: another cache key, another `/authz` call.
+ */
+export function canonicalTokenProblem(token: string): string | undefined {
+  if (token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) return 'the token is malformed'
+  const segments = token.split('.')
+  if (!segments.every(isCanonicalBase64url)) return 'the token is not canonically encoded'
+  let alg: unknown
+  try {
+    alg = (JSON.parse(Buffer.from(segments[0]!, 'base64url').toString('utf8')) as { alg?: unknown }).alg
+  } catch {
+    return 'the token header is not JSON'
+  }
+  if (alg === 'ES256') {
+    const signature = Buffer.from(segments[2]!, 'base64url')
+    if (signature.length !== 64) return 'the ES256 signature has the wrong length'
+    const s = BigInt(`0x${signature.subarray(32).toString('hex')}`)
+    if (s > P256_ORDER / 2n) return 'the ES256 signature is not in its canonical (low-s) form'
+  }
+  return undefined
+}
+
+/**
+ * An ES256 compact JWS with its signature in low-s form: (r, s) becomes (r, n − s) when s is
+ * in the upper half. Both verify (ECDSA malleability); WebCrypto, under jose, returns either at
+ * random, and only the low-s one is accepted here, so an issuer passes what it signs through this.
+ */
+export function withLowS(token: string): string {
+  const dot = token.lastIndexOf('.')
+  const signature = Buffer.from(token.slice(dot + 1), 'base64url')
+  if (signature.length !== 64) return token
+  const s = BigInt(`0x${signature.subarray(32).toString('hex')}`)
+  if (s <= P256_ORDER / 2n) return token
+  const low = Buffer.concat([
+    signature.subarray(0, 32),
+    Buffer.from((P256_ORDER - s).toString(16).padStart(64, '0'), 'hex'),
+  ])
+  return `${token.slice(0, dot + 1)}${low.toString('base64url')}`
+}

@@ -1,8 +1,10 @@
+import { chainTypeOf } from './chain-type.js'
 import { GATE_REQUIREMENT_FIELDS, type GateRequirements, parseGateRequirements } from './gate-requirements.js'
 import {
   type ConfigErrorFactory,
   childPath,
   describeValue,
+  expectRecord,
   optionalBoolean,
   refuseUnknownKeys,
 } from './strict-input.js'
@@ -18,6 +20,11 @@ export interface GateOptions {
   revalidate?: boolean
   /** Ask `/authz` when the token's balances do not meet the requirements (overrides the adapter option). */
   incremental?: boolean
+  /**
+   * The chain the requirements apply to (a slug such as `ethereum`, `polygon`, `solana`);
+   * default the adapter's `chain`. A token signed in on another chain never satisfies them.
+   */
+  chain?: string
 }
 
 /** `true`: any signed-in wallet; an object: a gate with options; `false`: opt out of a scope-wide gate. */
@@ -26,41 +33,58 @@ export type GateConfig = boolean | GateOptions
 /** A gate, validated once at registration. */
 export interface ResolvedGate {
   readonly requirements: Requirements
+  /** The chain the requirements apply to. */
+  readonly chain: string
   readonly optional: boolean
   readonly revalidate: boolean
   readonly incremental: boolean | undefined
 }
 
-const GATE_KEYS = ['requirements', 'optional', 'revalidate', 'incremental'] as const
+const GATE_KEYS = ['requirements', 'optional', 'revalidate', 'incremental', 'chain'] as const
+const GATE_SHAPE = '{ requirements?, optional?, revalidate?, incremental?, chain? }'
 const REQUIREMENT_ONE_LEVEL_UP =
   "is a requirement field: it goes inside 'requirements', e.g. { requirements: { contractAddress: '0x…' } }"
+const CHAIN_SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/
+const NO_REQUIREMENTS: Requirements = Object.freeze({})
 
-const ANY_WALLET: ResolvedGate = Object.freeze({
-  requirements: Object.freeze({}),
-  optional: false,
-  revalidate: false,
-  incremental: undefined,
-})
+/** A chain slug as tokens carry it in their `chain` claim (`ethereum`, `polygon`, `solana`, …). */
+export function parseChainSlug(value: unknown, path: string, fail: ConfigErrorFactory): string {
+  if (typeof value !== 'string' || !CHAIN_SLUG.test(value)) {
+    throw fail(
+      path,
+      `must be a chain slug such as 'ethereum', 'polygon' or 'solana', got ${describeValue(value)}`,
+    )
+  }
+  return value
+}
 
 /**
  * Parses a gate strictly (see `parseGateRequirements` for the requirement rules). `false` is
  * returned as is (no gate); everything else that is not `true` or a well-formed gate object is
  * refused with its path, so a typo can never leave a route open.
+ *
+ * @param defaultChain the chain of a gate that names none (the adapter's `chain` option)
  */
 export function parseGateConfig(
   config: unknown,
   path: string,
   fail: ConfigErrorFactory,
+  defaultChain: string,
 ): ResolvedGate | false {
   if (config === false) return false
-  if (config === true) return ANY_WALLET
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw fail(
-      path,
-      `must be true, false or { requirements?, optional?, revalidate?, incremental? }, got ${describeValue(config)}`,
-    )
+  if (config === true) {
+    return Object.freeze({
+      requirements: NO_REQUIREMENTS,
+      chain: defaultChain,
+      optional: false,
+      revalidate: false,
+      incremental: undefined,
+    })
   }
-  const gate = config as Record<string, unknown>
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw fail(path, `must be true, false or ${GATE_SHAPE}, got ${describeValue(config)}`)
+  }
+  const gate = expectRecord(config, path, fail, GATE_SHAPE)
   refuseUnknownKeys(
     gate,
     {
@@ -75,10 +99,12 @@ export function parseGateConfig(
   const optional = optionalBoolean(gate.optional, childPath(path, 'optional'), fail) ?? false
   const revalidate = optionalBoolean(gate.revalidate, childPath(path, 'revalidate'), fail) ?? false
   const incremental = optionalBoolean(gate.incremental, childPath(path, 'incremental'), fail)
-  const requirements =
-    gate.requirements === undefined && !Object.hasOwn(gate, 'requirements')
-      ? ANY_WALLET.requirements
-      : parseGateRequirements(gate.requirements, childPath(path, 'requirements'), fail)
+  const chain = Object.hasOwn(gate, 'chain')
+    ? parseChainSlug(gate.chain, childPath(path, 'chain'), fail)
+    : defaultChain
+  const requirements = Object.hasOwn(gate, 'requirements')
+    ? parseGateRequirements(gate.requirements, childPath(path, 'requirements'), fail, chainTypeOf(chain))
+    : NO_REQUIREMENTS
   const hasRequirements = Object.keys(requirements).length > 0
   if (revalidate && !hasRequirements) {
     throw fail(
@@ -92,5 +118,5 @@ export function parseGateConfig(
       'needs requirements to authorize: add requirements or remove it',
     )
   }
-  return Object.freeze({ requirements, optional, revalidate, incremental })
+  return Object.freeze({ requirements, chain, optional, revalidate, incremental })
 }

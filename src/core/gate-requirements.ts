@@ -252,8 +252,17 @@ function tokenId(value: unknown, path: string, fail: ConfigErrorFactory): void {
 }
 
 function minimum(value: unknown, path: string, fail: ConfigErrorFactory): void {
-  const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value
-  if (typeof text !== 'string' || !PLAIN_DECIMAL.test(text) || parseDecimal(text) === undefined) {
+  if (typeof value === 'number') {
+    // A double is exact only for safe integers: 9007199254740993 would silently become …992
+    // (letting more wallets in), and 0.1 + 0.2 is not 0.3.
+    if (Number.isSafeInteger(value) && value >= 0) return
+    const hint =
+      Number.isFinite(value) && value >= 0
+        ? ` — write it as a decimal string ('${value}' is not exact as a number)`
+        : ''
+    throw fail(path, `must be a non-negative decimal such as 1 or '0.5', got ${describeValue(value)}${hint}`)
+  }
+  if (typeof value !== 'string' || !PLAIN_DECIMAL.test(value) || parseDecimal(value) === undefined) {
     throw fail(path, `must be a non-negative decimal such as 1 or '0.5', got ${describeValue(value)}`)
   }
 }

@@ -15,6 +15,8 @@ export type KeyResolver = (header: JWSHeaderParameters, token: FlattenedJWSInput
 export interface RemoteKeyResolver extends KeyResolver {
   /** Fetches the key set now; rejects with a `KeySetUnavailableError` naming the URL and the cause. */
   warm(): Promise<void>
+  /** Fetches the key set again and answers its key ids (`''` for a key without one). */
+  refresh(): Promise<Set<string>>
 }
 
 /** The key set could not be fetched; the message names the URL and why (for the server log). */
@@ -99,13 +101,18 @@ export function createRemoteKeyResolver(url: URL, options: RemoteKeySetOptions =
       }
     }
   }
+  async function warm(): Promise<void> {
+    try {
+      await remote.reload()
+    } catch (error) {
+      throw explain(error)
+    }
+  }
   return Object.assign(resolve, {
-    async warm(): Promise<void> {
-      try {
-        await remote.reload()
-      } catch (error) {
-        throw explain(error)
-      }
+    warm,
+    async refresh(): Promise<Set<string>> {
+      await warm()
+      return new Set((remote.jwks()?.keys ?? []).map((key) => (typeof key.kid === 'string' ? key.kid : '')))
     },
   })
 }

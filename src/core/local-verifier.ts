@@ -10,6 +10,7 @@ import {
 import { InvalidTokenError, VerifierUnavailableError } from './token-errors.js'
 import type { TokenVerifier } from './token-verifier.js'
 import type { AccessTokenPayload } from './types.js'
+import { SIGNING_KEY_ID } from './verified-token-cache.js'
 
 export interface LocalVerifierOptions extends RemoteKeySetOptions {
   /** URL of the authority's JWKS (e.g. `…/api/v1/.well-known/jwks.json`) or a key set object. */
@@ -61,11 +62,19 @@ export function createLocalVerifier(options: LocalVerifierOptions): TokenVerifie
   const maxFutureIat = options.maxFutureIat ?? 60
 
   return {
-    ...(remoteKeys ? { warmUp: () => remoteKeys.warm() } : {}),
+    ...(remoteKeys
+      ? {
+          warmUp: () => remoteKeys.warm(),
+          refreshKeys: () => remoteKeys.refresh(),
+        }
+      : {}),
     async verify(token: string): Promise<AccessTokenPayload> {
       let payload: unknown
+      let kid: string | undefined
       try {
-        ;({ payload } = await jwtVerify(token, keys, verifyOptions))
+        let protectedHeader: { kid?: string }
+        ;({ payload, protectedHeader } = await jwtVerify(token, keys, verifyOptions))
+        kid = protectedHeader.kid
       } catch (error) {
         if (TOKEN_ERRORS.some((type) => error instanceof type)) {
           throw new InvalidTokenError(describe(error), { cause: error })
@@ -80,6 +89,8 @@ export function createLocalVerifier(options: LocalVerifierOptions): TokenVerifie
       if (claims.iat > Date.now() / 1000 + maxFutureIat) {
         throw new InvalidTokenError('the token was issued in the future')
       }
+      // Remembered with the claims, so a cache can drop them when the key leaves the key set.
+      Object.defineProperty(claims, SIGNING_KEY_ID, { value: kid ?? '', enumerable: false })
       return claims
     },
   }

@@ -23,7 +23,7 @@ function plus(total: Total, balance: unknown): Total {
 }
 
 /** picket-js `isGreaterThanOrEqualToOrNonZero`: a zero minimum means "strictly more than 0". */
-function passes(total: Total, min: Decimal): boolean {
+export function passesMinimum(total: Decimal | 'NaN', min: Decimal): boolean {
   if (total === 'NaN') return false
   if (isZeroDecimal(min)) return compareDecimal(total, ZERO) > 0
   return compareDecimal(total, min) >= 0
@@ -75,21 +75,21 @@ export function meetsRequirements(
   if (requirements.contractAddress !== undefined && tokenBalances.contractAddress) {
     const balance = lookup(tokenBalances.contractAddress, requirements.contractAddress)
     if (isTruthy(balance)) total = plus(total, balance)
-    if (passes(total, min)) return true
+    if (passesMinimum(total, min)) return true
   }
   // 8. collections, in order
   if (requirements.collection !== undefined && tokenBalances.collection) {
     for (const collection of requirements.collection) {
       const balance = lookup(tokenBalances.collection, collection)
       if (isTruthy(balance)) total = plus(total, balance)
-      if (passes(total, min)) return true
+      if (passesMinimum(total, min)) return true
     }
   }
   // 9. verified creator
   if (requirements.creatorAddress !== undefined && tokenBalances.creatorAddress) {
     const balance = lookup(tokenBalances.creatorAddress, requirements.creatorAddress)
     if (isTruthy(balance)) total = plus(total, balance)
-    if (passes(total, min)) return true
+    if (passesMinimum(total, min)) return true
   }
   // 10. token ids: ids without a balance are skipped, not checked
   if (requirements.tokenIds !== undefined && requirements.tokenIds.length > 0 && tokenBalances.tokenIds) {
@@ -97,9 +97,9 @@ export function meetsRequirements(
       const balance = lookup(tokenBalances.tokenIds, tokenId)
       if (!isTruthy(balance)) continue
       total = plus(total, balance)
-      if (passes(total, min)) return true
+      if (passesMinimum(total, min)) return true
     }
   }
   // 11.
-  return passes(total, min)
+  return passesMinimum(total, min)
 }

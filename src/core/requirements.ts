@@ -194,3 +194,22 @@ export function requirementsKey(input: Requirements | unknown): string {
   }
   return JSON.stringify(ordered)
 }
+
+/**
+ * The most entries one set of requirements may list. Each token id, mint or collection is a
+ * chain read (a Solana collection up to ten pages of them), so the lists are what bounds the
+ * work one request can cause; an allowlist is only compared, so it may be longer.
+ */
+export const REQUIREMENT_LIMITS = Object.freeze({ tokenIds: 100, collection: 10, allowedWallets: 1000 })
+
+/** Why requirements list more than `REQUIREMENT_LIMITS` allows, naming the limit, or `undefined`. */
+export function requirementLimitProblem(requirements: Requirements): string | undefined {
+  for (const field of ['tokenIds', 'collection', 'allowedWallets'] as const) {
+    const list = requirements[field]
+    const limit = REQUIREMENT_LIMITS[field]
+    if (list && list.length > limit) {
+      return `${field} lists ${list.length} entries; at most ${limit} are allowed per request`
+    }
+  }
+  return undefined
+}

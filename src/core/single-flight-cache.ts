@@ -43,8 +43,25 @@ export class SingleFlightCache<V extends {}> {
     return loading
   }
 
+  /** Stores a value directly (0 or less: not at all). */
+  set(key: string, value: V, ttl: number): void {
+    if (ttl > 0) this.#entries.set(key, value, { ttl: Math.ceil(ttl) })
+  }
+
   delete(key: string): void {
     this.#entries.delete(key)
+  }
+
+  /** Deletes every stored entry `drop` answers true for; returns how many. */
+  deleteWhere(drop: (value: V) => boolean): number {
+    let count = 0
+    for (const [key, value] of this.#entries.entries()) {
+      if (drop(value)) {
+        this.#entries.delete(key)
+        count++
+      }
+    }
+    return count
   }
 
   clear(): void {

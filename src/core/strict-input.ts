@@ -21,6 +21,7 @@ export function childPath(path: string, key: string | number): string {
 /** A short, safe rendering of a value for error messages. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined'
+  if (typeof value === 'number') return String(value)
   if (typeof value === 'function') return 'a function'
   if (typeof value === 'bigint') return `${value}n`
   if (value instanceof RegExp) return String(value)
@@ -30,6 +31,12 @@ export function describeValue(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}…` : text
 }
 
+/**
+ * A plain object (an object literal, JSON, or `Object.create(null)`), returned as a snapshot of
+ * its own properties. Class instances, Maps, objects that inherit from another object, and
+ * getters are refused: what is validated must be exactly what is used later, and a value read
+ * through a prototype or a getter could differ between the two reads (or be dropped by a copy).
+ */
 export function expectRecord(
   value: unknown,
   path: string,
@@ -37,7 +44,20 @@ export function expectRecord(
   shape = 'an object',
 ): Record<string, unknown> {
   if (!isRecord(value)) throw fail(path, `must be ${shape}, got ${describeValue(value)}`)
-  return value
+  const prototype = Object.getPrototypeOf(value)
+  if (prototype !== Object.prototype && prototype !== null) {
+    throw fail(
+      path,
+      `must be a plain object (${shape}), got an instance of ${prototype?.constructor?.name ?? 'another object'}`,
+    )
+  }
+  const snapshot: Record<string, unknown> = {}
+  for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(value))) {
+    if (!descriptor.enumerable) continue
+    if (!('value' in descriptor)) throw fail(childPath(path, key), 'must be a plain value, not a getter')
+    snapshot[key] = descriptor.value
+  }
+  return snapshot
 }
 
 export interface KnownKeys {
@@ -70,6 +90,25 @@ export function refuseUnknownKeys(
     const suggestion = closestKey(key, known.keys)
     if (suggestion !== undefined) throw fail(where, `unknown key '${key}' — did you mean '${suggestion}'?`)
     throw fail(where, `unknown key '${key}' (it takes: ${known.keys.join(', ')})`)
+  }
+}
+
+/**
+ * Refuses keys whose value is `undefined`: `{ issuer: process.env.ISSUER }` with the variable
+ * unset would otherwise switch a check off without a word.
+ */
+export function refuseUndefinedValues(
+  value: Record<string, unknown>,
+  path: string,
+  fail: ConfigErrorFactory,
+): void {
+  for (const [key, field] of Object.entries(value)) {
+    if (field === undefined) {
+      throw fail(
+        childPath(path, key),
+        'is undefined — an unset environment variable? Give a value or remove the key',
+      )
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import type { TokenBalances } from './types.js'
+import type { TokenBalances, TokenIdBalances } from './types.js'
 
 const CATEGORIES = ['contractAddress', 'collection', 'tokenIds', 'creatorAddress'] as const
 
@@ -12,6 +12,20 @@ export function mergeTokenBalances(older: TokenBalances, newer: TokenBalances): 
     const a = older[category]
     const b = newer[category]
     if (a || b) merged[category] = { ...a, ...b }
+  }
+  return merged
+}
+
+/** Union of two per-id balance sets, the newer one winning per id (what `/authz` mints). */
+export function mergeTokenIdBalances(
+  older: TokenIdBalances | undefined,
+  newer: TokenIdBalances | undefined,
+): TokenIdBalances | undefined {
+  if (!older && !newer) return undefined
+  const merged: TokenIdBalances = {}
+  for (const source of [older, newer]) {
+    for (const [contract, ids] of Object.entries(source ?? {}))
+      merged[contract] = { ...merged[contract], ...ids }
   }
   return merged
 }

@@ -12,4 +12,9 @@ export interface TokenVerifier {
    * an error naming the source and the cause. Absent when there is nothing to fetch.
    */
   warmUp?(): Promise<void>
+  /**
+   * Fetches the key set again and answers the key ids it now holds (`''` stands for a key
+   * without a kid), or rejects when it could not be fetched (then the keys held stay in use).
+   */
+  refreshKeys?(): Promise<Set<string>>
 }

@@ -54,6 +54,14 @@ export interface TokenBalances {
   creatorAddress?: Record<string, string>
 }
 
+/**
+ * Per-id balances of EVM contracts, read for gates that name `tokenIds`: contract address in
+ * lower case → token id as a decimal string → balance. A claim of this package's own, beside
+ * Picket's `tokenBalances` (which keeps one sum per contract, as picket-js reads it), so a token
+ * proves exactly which ids a wallet held.
+ */
+export type TokenIdBalances = Record<string, Record<string, string>>
+
 /** Context needed to rebuild a SIWE message (§2.11). `chainId` may be a string (picket-go). */
 export interface SigningMessageContext {
   domain?: string
@@ -118,7 +126,14 @@ export interface AccessTokenPayload extends AuthenticatedUser {
   tokenIds?: string[]
   /** Picket's auto-generated e-mail-style address (§5.2), when the authority sets one. */
   email?: string
+  /** This package's claim: per-id balances behind EVM gates with `tokenIds` (see `TokenIdBalances`). */
+  tokenIdBalances?: TokenIdBalances
+  /** This package's claim: the SIWE `domain` the login message was signed for (absent for `simple`). */
+  domain?: string
 }
+
+/** The claims this package adds to Picket's set (§5.2); official SDKs ignore them. */
+export type AccessTokenExtensions = Pick<AccessTokenPayload, 'tokenIdBalances' | 'domain'>
 
 export interface TokenOwnershipRequest {
   chain?: ChainSlug

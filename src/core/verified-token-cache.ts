@@ -1,12 +1,27 @@
 import * as nodeCrypto from 'node:crypto'
+import { LRUCache } from 'lru-cache'
 import { SingleFlightCache } from './single-flight-cache.js'
+import { InvalidTokenError } from './token-errors.js'
 import type { AccessTokenPayload } from './types.js'
+
+/**
+ * The `kid` of the key a token was verified with, kept on the cached claims (a symbol, so it
+ * never reaches route handlers' JSON) so that entries can be dropped when their key is.
+ */
+export const SIGNING_KEY_ID = Symbol.for('fastify-picket.signing-key-id')
 
 export interface VerifiedTokenCacheOptions {
   /** Entries kept at most (default 10 000). */
   max?: number
   /** Longest time an entry lives, in ms (default 5 min); never past the token's `exp`. */
   ttl?: number
+  /**
+   * How long a refusal (an invalid token) is remembered, in ms (default 0: not at all). A flood
+   * of one bad token then costs one verification (one API call in remote mode), not one each.
+   */
+  refusalTtl?: number
+  /** Refusals remembered at most (default 10 000). */
+  refusalMax?: number
   /** Clock, for tests. */
   now?: () => number
 }
@@ -36,6 +51,7 @@ export function tokenCacheKey(token: string): string {
  */
 export class VerifiedTokenCache {
   readonly #cache: SingleFlightCache<AccessTokenPayload>
+  readonly #refusals: LRUCache<string, InvalidTokenError> | undefined
   readonly #ttl: number
   readonly #now: () => number
 
@@ -43,6 +59,11 @@ export class VerifiedTokenCache {
     this.#ttl = options.ttl ?? 300_000
     this.#now = options.now ?? Date.now
     this.#cache = new SingleFlightCache({ max: options.max ?? 10_000 })
+    const refusalTtl = options.refusalTtl ?? 0
+    this.#refusals =
+      refusalTtl > 0
+        ? new LRUCache({ max: options.refusalMax ?? 10_000, ttl: refusalTtl, ttlAutopurge: false })
+        : undefined
   }
 
   get size(): number {
@@ -65,9 +86,29 @@ export class VerifiedTokenCache {
     const key = tokenCacheKey(token)
     const hit = this.#fresh(key)
     if (hit) return hit
+    const refused = this.#refusals?.get(key)
+    if (refused) throw refused
     return this.#cache.get(key, async () => {
-      const claims = await verify(token)
+      let claims: AccessTokenPayload
+      try {
+        claims = await verify(token)
+      } catch (error) {
+        // Only "this token is bad" is remembered; "could not check" (an outage) never is.
+        if (error instanceof InvalidTokenError) this.#refusals?.set(key, error)
+        throw error
+      }
       return { value: claims, ttl: Math.min(this.#ttl, claims.exp * 1000 - this.#now()) }
+    })
+  }
+
+  /**
+   * Drops every entry verified with a key that is no longer published: `keep(kid)` answers
+   * whether a key id is still in the key set. Entries verified without a known key id stay.
+   */
+  retainKeys(keep: (kid: string) => boolean): number {
+    return this.#cache.deleteWhere((claims) => {
+      const kid = (claims as unknown as Record<symbol, unknown>)[SIGNING_KEY_ID]
+      return typeof kid === 'string' && !keep(kid)
     })
   }
 
@@ -86,5 +127,6 @@ export class VerifiedTokenCache {
 
   clear(): void {
     this.#cache.clear()
+    this.#refusals?.clear()
   }
 }

@@ -1,4 +1,4 @@
-import type { AllowedDomains } from './options.js'
+import type { AllowedDomains } from './domain-options.js'
 
 /** Is a SIWE `domain` (host[:port]) one this server accepts logins for? */
 export function isAllowedDomain(domain: string, allowed: AllowedDomains): boolean {

@@ -32,14 +32,22 @@ export function createAuthorizer(options: {
   const { client, realm } = options
   const answers = new SingleFlightCache<AuthzOutcome>({ max: options.cache.max })
 
+  const keyOf = (token: string, requirements: Requirements, revalidate: boolean) =>
+    `${revalidate ? 'r' : 'i'}:${tokenCacheKey(token)}:${requirementsKey(requirements)}`
+
   async function ask(token: string, requirements: Requirements, revalidate: boolean): Promise<AuthzOutcome> {
-    const key = `${revalidate ? 'r' : 'i'}:${tokenCacheKey(token)}:${requirementsKey(requirements)}`
-    return answers.get(key, async () => {
+    return answers.get(keyOf(token, requirements, revalidate), async () => {
       try {
         const { accessToken } = await client.authz({ accessToken: token, requirements, revalidate })
         // The new token is checked like any other before its claims are trusted.
         const claims = await options.verifyIssuedToken(accessToken)
-        return { value: { granted: true, accessToken, claims }, ttl: options.cache.ttl }
+        const outcome: AuthzOutcome = { granted: true, accessToken, claims }
+        if (revalidate && accessToken !== token) {
+          // The token just handed out was proven by this very read: a client that switches to
+          // it must not turn each following request into another chain read.
+          answers.set(keyOf(accessToken, requirements, true), outcome, options.cache.ttl)
+        }
+        return { value: outcome, ttl: options.cache.ttl }
       } catch (error) {
         if (error instanceof PicketAPIError && (error.status === 403 || error.status === 400)) {
           return { value: { granted: false, reason: error.msg }, ttl: options.cache.ttl }

@@ -22,6 +22,14 @@ export const PicketUnavailableError = createError(
   503,
 )
 export const PicketBadRequestError = createError('FST_PICKET_BAD_REQUEST', 'Bad request: %s', 400)
+/** A helper-route body over the limit (the plugin's or the API's); the message names it. */
+export const PicketPayloadTooLargeError = createError(
+  'FST_PICKET_PAYLOAD_TOO_LARGE',
+  'Payload too large: %s',
+  413,
+)
+/** `/auth/logout` with a session cookie, from a page that is not one of the server's sites. */
+export const PicketForbiddenOriginError = createError('FST_PICKET_FORBIDDEN_ORIGIN', 'Forbidden: %s', 403)
 /** `/auth/login` refused the wallet signature (bad, replayed, or its nonce expired). */
 export const PicketLoginFailedError = createError('FST_PICKET_LOGIN_FAILED', 'Login failed: %s', 401)
 /**
@@ -104,4 +112,12 @@ export function loginFailed(reason: string): Error {
 
 export function badRequest(reason: string): Error {
   return new PicketBadRequestError(reason)
+}
+
+export function payloadTooLarge(reason: string): Error {
+  return new PicketPayloadTooLargeError(reason)
+}
+
+export function forbiddenOrigin(reason: string): Error {
+  return new PicketForbiddenOriginError(reason)
 }

@@ -1,14 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { chainTypeOf } from '../core/chain-type.js'
-import { meetsRequirements } from '../core/meets-requirements.js'
+import { claimsSatisfy } from '../core/claims-satisfy.js'
+import type { ResolvedGate } from '../core/gate-config.js'
 import { requirementsRefusal } from '../core/refusal.js'
-import { isAllowedWallet, isEmptyRequirements } from '../core/requirements.js'
+import { isEmptyRequirements } from '../core/requirements.js'
 import { InvalidTokenError, VerifierUnavailableError } from '../core/token-errors.js'
 import type { AccessTokenPayload, Requirements } from '../core/types.js'
 import type { Authorizer } from './authorizer.js'
 import { insufficient, invalidToken, noToken, unavailable } from './errors.js'
 import type { ResolvedOptions } from './options.js'
-import type { ResolvedGate } from './route-config.js'
 import { bearerCandidate, readRequestToken } from './token-source.js'
 
 /** Response header that carries a token minted by incremental authorization or revalidation. */
@@ -16,20 +15,19 @@ export const NEW_TOKEN_HEADER = 'picket-access-token'
 
 export interface GateContext {
   options: ResolvedOptions
-  /** Verified claims for a token (through the cache when it is on). */
+  /** Verified claims for a token (through the cache when it is on), domain policy applied. */
   verify(token: string): Promise<AccessTokenPayload>
   /** Verified claims already in the cache, synchronously (absent when the cache is off). */
   peek?: (token: string) => AccessTokenPayload | undefined
   authorizer: Authorizer
 }
 
-/** Picket's OR: any satisfied token category, or the wallet on `allowedWallets` (§6.2). */
+/**
+ * Picket's OR (any satisfied token category, or the wallet on `allowedWallets`, §6.2), decided
+ * from the token's claims alone, as the plugin's gates and the authority decide it.
+ */
 export function satisfies(claims: AccessTokenPayload, requirements: Requirements): boolean {
-  return (
-    isEmptyRequirements(requirements) ||
-    meetsRequirements(claims, requirements) ||
-    isAllowedWallet(claims.walletAddress, requirements, chainTypeOf(claims.chain))
-  )
+  return claimsSatisfy(claims, requirements)
 }
 
 /**
@@ -38,27 +36,58 @@ export function satisfies(claims: AccessTokenPayload, requirements: Requirements
  */
 export type GateHook = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void
 
+/** One set of requirements a request must meet, on one chain. */
+interface Check {
+  readonly requirements: Requirements
+  readonly chain: string
+  /** The 403 wording for this check (one per cause). */
+  readonly refusal: string
+}
+
+function checkOf(gate: ResolvedGate): Check | undefined {
+  if (isEmptyRequirements(gate.requirements)) return undefined
+  return {
+    requirements: gate.requirements,
+    chain: gate.chain,
+    refusal: requirementsRefusal(gate.requirements),
+  }
+}
+
+/** The token proves the check by itself: minted on its chain, its claims meet the requirements. */
+function proves(claims: AccessTokenPayload, check: Check): boolean {
+  return claims.chain === check.chain && claimsSatisfy(claims, check.requirements)
+}
+
 /**
- * The route gate. It hands the plugin's typed errors to `done` (Fastify treats them exactly as
- * thrown ones, so error handlers and @fastify/auth compose) and never sends a reply itself.
+ * The route gate. A request must meet the registration's own requirements (`floor`, the login
+ * rules) and the route's. It hands the plugin's typed errors to `done` (Fastify treats them
+ * exactly as thrown ones, so error handlers and @fastify/auth compose) and never sends a reply.
  */
 export function createGateHook(context: GateContext, gate: ResolvedGate): GateHook {
   const { options, authorizer } = context
   const { realm } = options
   const incremental = gate.incremental ?? options.incremental
-  const refusal = requirementsRefusal(gate.requirements)
+  const floor = options.floor ? checkOf(options.floor) : undefined
+  const route = checkOf(gate)
+  // Checks decided from the token; a revalidating route's own check always asks the chain.
+  const fromToken = [floor, gate.revalidate ? undefined : route].filter((c): c is Check => c !== undefined)
+
+  /** Meets every check from the token's claims, without I/O: the cache-hit test. */
+  function provenByToken(claims: AccessTokenPayload): boolean {
+    for (const check of fromToken) if (!proves(claims, check)) return false
+    return true
+  }
 
   /**
    * The whole check: read and validate the token, verify it (cached), run the revocation check,
-   * then the requirements, asking `/authz` for incremental authorization or revalidation.
+   * then each set of requirements, asking `/authz` for incremental authorization or revalidation.
    */
   async function check(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const token = await readRequestToken(request, options)
+    let token = await readRequestToken(request, options)
     if (token === undefined) {
       if (gate.optional) return
       throw noToken(realm)
     }
-    request.picketToken = token
     let claims: AccessTokenPayload
     try {
       claims = await context.verify(token)
@@ -68,21 +97,31 @@ export function createGateHook(context: GateContext, gate: ResolvedGate): GateHo
     if (options.isRevoked && (await checkRevoked(options.isRevoked, claims, request))) {
       throw invalidToken(realm, 'the token has been revoked')
     }
-
-    // A revalidating route always asks the chain; otherwise the token's own balances decide first.
-    if (gate.revalidate || !satisfies(claims, gate.requirements)) {
-      if (!gate.revalidate && !incremental) throw insufficient(realm, refusal)
-      const outcome = gate.revalidate
-        ? await authorizer.revalidate(token, gate.requirements)
-        : await authorizer.incremental(token, gate.requirements)
+    let minted = false
+    for (const current of fromToken) {
+      if (proves(claims, current)) continue
+      assertChain(claims, current, realm)
+      if (!incremental) throw insufficient(realm, current.refusal)
+      const outcome = await authorizer.incremental(token, current.requirements)
       if (!outcome.granted) {
         request.log.debug(`fastify-picket: /authz refused the wallet: ${outcome.reason}`)
-        throw insufficient(realm, refusal)
+        throw insufficient(realm, current.refusal)
       }
-      claims = outcome.claims
-      request.picketToken = outcome.accessToken
-      reply.header(NEW_TOKEN_HEADER, outcome.accessToken)
+      ;({ claims, accessToken: token } = outcome)
+      minted = true
     }
+    if (gate.revalidate && route) {
+      assertChain(claims, route, realm)
+      const outcome = await authorizer.revalidate(token, route.requirements)
+      if (!outcome.granted) {
+        request.log.debug(`fastify-picket: /authz (revalidate) refused the wallet: ${outcome.reason}`)
+        throw insufficient(realm, route.refusal)
+      }
+      minted ||= outcome.accessToken !== token
+      ;({ claims, accessToken: token } = outcome)
+    }
+    if (minted) reply.header(NEW_TOKEN_HEADER, token)
+    request.picketToken = token
     request.picketUser = claims
   }
 
@@ -99,7 +138,7 @@ export function createGateHook(context: GateContext, gate: ResolvedGate): GateHo
     if (peek) {
       const token = bearerCandidate(request)
       const claims = token === undefined ? undefined : peek(token)
-      if (claims !== undefined && satisfies(claims, gate.requirements)) {
+      if (claims !== undefined && provenByToken(claims)) {
         request.picketToken = token!
         request.picketUser = claims
         done()
@@ -107,6 +146,19 @@ export function createGateHook(context: GateContext, gate: ResolvedGate): GateHo
       }
     }
     check(request, reply).then(() => done(), done)
+  }
+}
+
+/**
+ * A gate's requirements apply to one chain: a token minted on another can prove nothing there,
+ * and `/authz` would read the token's chain, not the gate's. Refused with a message that says so.
+ */
+function assertChain(claims: AccessTokenPayload, check: Check, realm: string): void {
+  if (claims.chain !== check.chain) {
+    throw insufficient(
+      realm,
+      `this route's requirements apply to ${check.chain}, but the token was signed in on ${claims.chain}`,
+    )
   }
 }
 

@@ -1,14 +1,21 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import { RequirementsError } from '../core/errors.js'
 import { normalizeRequirements } from '../core/requirements.js'
-import type { AuthResponse, SigningMessageContext } from '../core/types.js'
+import { checkSiweContext } from '../core/siwe-context.js'
+import type { AccessTokenPayload, AuthResponse, SigningMessageContext } from '../core/types.js'
 import { isAllowedDomain } from './allowed-domain.js'
-import { badRequest } from './errors.js'
+import { badRequest, forbiddenOrigin, loginFailed, payloadTooLarge, unavailable } from './errors.js'
 import type { ResolvedOptions } from './options.js'
+import type { RateLimitWindow, ResolvedRateLimit } from './rate-limit-options.js'
+import { readRequestToken } from './token-source.js'
 import { toClientError } from './upstream.js'
 
-/** Allowed clock skew for a SIWE `issuedAt` in the future, in seconds. */
-const FUTURE_SKEW_SECONDS = 60
+/**
+ * Largest helper-route body, in bytes: the bundled authority's own limit, so a body the API
+ * would refuse is refused here first, with the limit named.
+ */
+export const HELPER_BODY_LIMIT = 64 * 1024
 
 const chain = { type: 'string', minLength: 1, maxLength: 64 } as const
 const walletAddress = { type: 'string', minLength: 1, maxLength: 128 } as const
@@ -72,37 +79,129 @@ interface AuthzBody {
   revalidate?: boolean
 }
 
-/**
- * Checks a SIWE context before anything reaches the API: the domain must be one this server
- * serves (a message signed for another site is a phishing relay) and `issuedAt` fresh.
- */
-function checkContext(
-  context: SigningMessageContext | undefined,
-  routes: Exclude<ResolvedOptions['routes'], false>,
-): void {
-  if (context === undefined || Object.keys(context).length === 0) return
-  if (typeof context.domain !== 'string' || context.domain === '')
-    throw badRequest('context.domain is required')
-  if (!isAllowedDomain(context.domain, routes.allowedDomains)) {
-    throw badRequest(`context.domain '${context.domain}' is not allowed`)
+type Routes = Exclude<ResolvedOptions['routes'], false>
+
+/** Refuses a body over the limit before it is read, naming the limit (Fastify's own 413 does not). */
+const refuseLargeBody: onRequestHookHandler = (request, _reply, done) => {
+  const length = Number(request.headers['content-length'])
+  if (length > HELPER_BODY_LIMIT) {
+    return done(payloadTooLarge(`the request body is larger than the limit of ${HELPER_BODY_LIMIT} bytes`))
   }
-  if (typeof context.issuedAt !== 'string') throw badRequest('context.issuedAt is required')
-  const issuedAt = Date.parse(context.issuedAt)
-  if (Number.isNaN(issuedAt)) throw badRequest('context.issuedAt is not an ISO 8601 date')
-  const now = Date.now()
-  if (issuedAt > now + FUTURE_SKEW_SECONDS * 1000) throw badRequest('context.issuedAt is in the future')
-  if (issuedAt < now - routes.maxMessageAge * 1000)
-    throw badRequest('context.issuedAt is too old: sign in again')
+  done()
 }
 
-/** `/auth/nonce`, `/auth/login`, `/auth/authz`, `/auth/me`, `/auth/logout` under `routes.prefix`. */
-export function registerHelperRoutes(fastify: FastifyInstance, options: ResolvedOptions): void {
+/**
+ * Checks a SIWE login before anything reaches the API (core's one rule: an allowed domain, a
+ * URI on an allowed domain, a fresh `issuedAt`, no control characters). A login without a SIWE
+ * context cannot be tied to a site, so it is refused unless the registration accepts tokens
+ * without a domain.
+ */
+function checkLoginContext(
+  context: SigningMessageContext | undefined,
+  routes: Routes,
+  options: ResolvedOptions,
+): void {
+  const empty = context === undefined || Object.keys(context).length === 0
+  if (empty) {
+    if (options.acceptTokensWithoutDomain) return
+    throw badRequest('context is required: the SIWE domain, uri and issuedAt the wallet signed')
+  }
+  const problem = checkSiweContext(
+    {
+      domain: typeof context.domain === 'string' ? context.domain : undefined,
+      uri: typeof context.uri === 'string' ? context.uri : undefined,
+      issuedAt: typeof context.issuedAt === 'string' ? context.issuedAt : undefined,
+    },
+    {
+      isAllowedDomain: (domain) => isAllowedDomain(domain, routes.allowedDomains),
+      now: Date.now(),
+      maxAgeSeconds: routes.maxMessageAge,
+    },
+  )
+  if (problem) throw badRequest(problem.message)
+}
+
+/** A wallet's rate-limit key: EVM addresses are case-insensitive, others are not. */
+function walletKey(address: unknown): string {
+  if (typeof address !== 'string') return ''
+  return /^0x[0-9a-fA-F]{40}$/.test(address) ? address.toLowerCase() : address
+}
+
+/** Per-IP (before the body is read) and per-wallet (after) limits of one route. */
+function limitsFor(
+  helpers: FastifyInstance,
+  route: string,
+  limits: ResolvedRateLimit | false,
+  perWallet: boolean,
+) {
+  if (!limits) return {}
+  const make = (window: RateLimitWindow, key: (request: FastifyRequest) => string) =>
+    helpers.rateLimit({ max: window.max, timeWindow: window.timeWindow, keyGenerator: key })
+  return {
+    ...(limits.perIp ? { onRequest: [make(limits.perIp, (r) => `picket:${route}:ip:${r.ip}`)] } : {}),
+    ...(perWallet && limits.perWallet
+      ? {
+          preHandler: [
+            make(
+              limits.perWallet,
+              (r) =>
+                `picket:${route}:wallet:${walletKey((r.body as { walletAddress?: unknown })?.walletAddress)}`,
+            ),
+          ],
+        }
+      : {}),
+  }
+}
+
+/** Appends our hooks to those a user gave in `routeOptions` (theirs run first). */
+function withHooks(
+  shared: Record<string, unknown>,
+  extra: Record<string, unknown[]>,
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...shared }
+  for (const [name, hooks] of Object.entries(extra)) {
+    const existing = shared[name]
+    merged[name] = [
+      ...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]),
+      ...hooks,
+    ]
+  }
+  return merged
+}
+
+/**
+ * `/auth/nonce`, `/auth/login`, `/auth/authz`, `/auth/me`, `/auth/logout` under `routes.prefix`,
+ * in a scope of their own (for their rate limits); gated ones use this registration's gate.
+ */
+export function registerHelperRoutes(
+  fastify: FastifyInstance,
+  options: ResolvedOptions,
+  verify: (token: string) => Promise<AccessTokenPayload>,
+): void {
   const routes = options.routes
   if (!routes) return
+  fastify.register(async (helpers) => {
+    if (routes.rateLimit && !helpers.hasDecorator('rateLimit')) {
+      await helpers.register(rateLimit, {
+        global: false,
+        ...(routes.rateLimit.redis ? { redis: routes.rateLimit.redis, nameSpace: 'picket-rate-limit:' } : {}),
+      })
+    }
+    defineHelperRoutes(helpers, options, routes, verify)
+  })
+}
+
+function defineHelperRoutes(
+  helpers: FastifyInstance,
+  options: ResolvedOptions,
+  routes: Routes,
+  verify: (token: string) => Promise<AccessTokenPayload>,
+): void {
   const { client, realm, cookie } = options
-  const shared = routes.routeOptions
+  const shared = { ...routes.routeOptions, bodyLimit: HELPER_BODY_LIMIT } as Record<string, unknown>
   const setsCookie = routes.setCookie
   const prefix = routes.prefix
+  const floor = options.floor
 
   function setSessionCookie(reply: FastifyReply, token: string): void {
     if (!setsCookie || !cookie) return
@@ -119,8 +218,11 @@ export function registerHelperRoutes(fastify: FastifyInstance, options: Resolved
     })
   }
 
-  fastify.post<{ Body: NonceBody }>(`${prefix}/nonce`, {
-    ...shared,
+  helpers.post<{ Body: NonceBody }>(`${prefix}/nonce`, {
+    ...withHooks(shared, {
+      onRequest: [refuseLargeBody],
+      ...limitsFor(helpers, 'nonce', routes.rateLimit, true),
+    }),
     schema: {
       ...describe('Get the nonce and statement a wallet signs'),
       body: {
@@ -156,8 +258,11 @@ export function registerHelperRoutes(fastify: FastifyInstance, options: Resolved
     },
   })
 
-  fastify.post<{ Body: LoginBody }>(`${prefix}/login`, {
-    ...shared,
+  helpers.post<{ Body: LoginBody }>(`${prefix}/login`, {
+    ...withHooks(shared, {
+      onRequest: [refuseLargeBody],
+      ...limitsFor(helpers, 'login', routes.rateLimit, true),
+    }),
     schema: {
       ...describe('Exchange a wallet signature for an access token'),
       body: {
@@ -184,27 +289,40 @@ export function registerHelperRoutes(fastify: FastifyInstance, options: Resolved
     },
     handler: async (request, reply) => {
       const { chain: slug, walletAddress: address, signature, context } = request.body
-      checkContext(context, routes)
+      checkLoginContext(context, routes, options)
+      if (floor && (slug ?? 'ethereum') !== floor.chain) {
+        throw badRequest(`this server signs wallets in on ${floor.chain}, not ${slug ?? 'ethereum'}`)
+      }
       let answer: AuthResponse
       try {
         answer = await client.auth({
           walletAddress: address,
           signature,
-          requirements: routes.requirements,
+          requirements: floor?.requirements ?? {},
           ...(slug ? { chain: slug } : {}),
           ...(context ? { context } : {}),
         })
       } catch (error) {
         throw toClientError(error, realm, 'login')
       }
+      // The new token is checked as every request will check it (site, chain, login rules), so
+      // a login never hands out a token this server would then refuse.
+      try {
+        await verify(answer.accessToken)
+      } catch (error) {
+        throw loginFailed(`the API issued a token this server does not accept: ${(error as Error).message}`)
+      }
       setSessionCookie(reply, answer.accessToken)
       return answer
     },
   })
 
-  fastify.post<{ Body: AuthzBody }>(`${prefix}/authz`, {
-    ...shared,
-    config: { ...shared.config, picket: true },
+  helpers.post<{ Body: AuthzBody }>(`${prefix}/authz`, {
+    ...withHooks(shared, {
+      onRequest: [refuseLargeBody],
+      ...limitsFor(helpers, 'authz', routes.rateLimit, false),
+    }),
+    config: { ...(routes.routeOptions.config as object), picket: true },
     schema: {
       ...describe('Authorize the signed-in wallet for new requirements (a new token)'),
       body: {
@@ -237,20 +355,51 @@ export function registerHelperRoutes(fastify: FastifyInstance, options: Resolved
     },
   })
 
-  fastify.get(`${prefix}/me`, {
+  helpers.get(`${prefix}/me`, {
     ...shared,
-    config: { ...shared.config, picket: true },
+    config: { ...(routes.routeOptions.config as object), picket: true },
     schema: { ...describe('The verified claims of the access token') },
     handler: async (request) => request.picketUser,
   })
 
-  fastify.post(`${prefix}/logout`, {
-    ...shared,
-    schema: { ...describe('Clear the session cookie') },
-    handler: async (_request, reply) => {
+  helpers.post(`${prefix}/logout`, {
+    ...withHooks(shared, {
+      onRequest: [refuseLargeBody],
+      ...limitsFor(helpers, 'logout', routes.rateLimit, false),
+    }),
+    schema: {
+      ...describe('End the session: revoke the token (with a revocation list) and clear the cookie'),
+    },
+    handler: async (request, reply) => {
+      if (cookie) {
+        // A cookie is sent by the browser on any site's form post: only the app's own pages may
+        // end the session (login CSRF's twin, logout CSRF).
+        const origin = request.headers.origin
+        const host = typeof origin === 'string' && URL.canParse(origin) ? new URL(origin).host : undefined
+        if (host === undefined || !isAllowedDomain(host.toLowerCase(), routes.allowedDomains)) {
+          throw forbiddenOrigin("logout needs an Origin header from one of this server's sites")
+        }
+      }
       const clearCookie = (reply as FastifyReply & { clearCookie?: (n: string, o: object) => void })
         .clearCookie
       if (cookie && clearCookie) clearCookie.call(reply, cookie.name, { path: cookie.path ?? '/' })
+      if (options.revoke) {
+        let claims: AccessTokenPayload | undefined
+        try {
+          const token = await readRequestToken(request, options)
+          claims = token === undefined ? undefined : await verify(token)
+        } catch {
+          // An invalid or expired token needs no revoking; the cookie is cleared all the same.
+        }
+        if (claims) {
+          try {
+            await options.revoke(claims)
+          } catch (error) {
+            throw unavailable('the token could not be revoked; try again', 5, error)
+          }
+        }
+        return { loggedOut: true, revoked: claims !== undefined }
+      }
       return { loggedOut: true }
     },
   })

@@ -7,11 +7,13 @@ import { fastifyPicket } from './plugin.js'
 export type { PicketDecorator } from './declarations.js'
 export {
   PicketBadRequestError,
+  PicketForbiddenOriginError,
   PicketInsufficientError,
   PicketInvalidTokenError,
   PicketLoginFailedError,
   PicketNoTokenError,
   PicketOptionsError,
+  PicketPayloadTooLargeError,
   PicketUnavailableError,
   PicketUngatedRouteError,
 } from './errors.js'

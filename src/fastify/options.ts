@@ -1,9 +1,9 @@
 import type { FastifyRequest, RouteShorthandOptions } from 'fastify'
-import type { JSONWebKeySet } from 'jose'
 import { PicketConfigError } from '../client/errors.js'
 import { PicketClient, type PicketClientOptions } from '../client/index.js'
+import { chainTypeOf } from '../core/chain-type.js'
+import { parseChainSlug, type ResolvedGate } from '../core/gate-config.js'
 import { type GateRequirements, parseGateRequirements } from '../core/gate-requirements.js'
-import { isRecord } from '../core/is-record.js'
 import {
   childPath,
   describeValue,
@@ -15,48 +15,30 @@ import {
   optionalFunction,
   optionalInteger,
   optionalString,
+  refuseUndefinedValues,
   refuseUnknownKeys,
   requiredString,
 } from '../core/strict-input.js'
-import type { AccessTokenPayload, Requirements } from '../core/types.js'
-import { optionsError } from './errors.js'
+import type { AccessTokenPayload } from '../core/types.js'
+import { type AllowedDomains, resolveAllowedDomains } from './domain-options.js'
+import { optionsError as fail } from './errors.js'
+import { type RateLimitOptions, type ResolvedRateLimit, resolveRateLimit } from './rate-limit-options.js'
+import type { RevocationList } from './revocation.js'
+import { type ResolvedVerifyOptions, resolveVerify, type VerifyOptions } from './verify-options.js'
 
+export type { AllowedDomains, ResolvedVerifyOptions, VerifyOptions }
 export type GateHookName = 'onRequest' | 'preValidation' | 'preHandler'
-
-/** Local verification against the authority's published keys (no network per request). */
-export interface VerifyOptions {
-  /** JWKS URL (e.g. `http://127.0.0.1:8787/api/v1/.well-known/jwks.json`) or a key set object. */
-  jwks: string | URL | JSONWebKeySet
-  /** Project id: the required `aud`. */
-  audience: string
-  /** Required `iss` (recommended). */
-  issuer?: string
-  /** Default `['ES256']`. */
-  algorithms?: string[]
-  /** Seconds of clock skew allowed (default 5). */
-  clockTolerance?: number
-  /** JWKS fetch timeout in ms (default 5000). */
-  timeout?: number
-  /** Minimum ms between JWKS refetches for an unknown `kid` (default 30 000). */
-  cooldown?: number
-  /** Refetch the JWKS after this many ms (default 10 min); stale keys keep working if it is down. */
-  maxAge?: number
-}
-
-export type AllowedDomains = ReadonlyArray<string | RegExp> | ((domain: string) => boolean)
 
 export interface HelperRoutesOptions {
   /** Default `/auth`. */
   prefix?: string
-  /** SIWE `context.domain` values accepted by `/login` (host[:port]): strings, RegExps or a function. */
-  allowedDomains: AllowedDomains
-  /** Login requirements, from the server's config only (never from the request body). */
-  requirements?: GateRequirements
   /** Seconds a SIWE `issuedAt` may be old at login (default 120, the nonce lifetime). */
   maxMessageAge?: number
   /** Set the access token as an httpOnly cookie on login (needs `cookie` and @fastify/cookie). */
   setCookie?: boolean
-  /** Merged into every helper route's options, e.g. `{ config: { rateLimit: { max: 10 } } }`. */
+  /** Rate limits of the helper routes, per IP and per wallet (429 + Retry-After), or `false`. */
+  rateLimit?: RateLimitOptions | false
+  /** Merged into every helper route's options (Fastify route options, checked by name). */
   routeOptions?: RouteShorthandOptions
 }
 
@@ -87,18 +69,46 @@ export interface PicketPluginOptions {
    * another project's token is refused. (Local mode uses `verify.audience`.)
    */
   audience?: string
+  /**
+   * The chain gates apply to (default `ethereum`); a route may name another in
+   * `config.picket.chain`. A token signed in on another chain never satisfies a gate's
+   * requirements.
+   */
+  chain?: string
+  /**
+   * Requirements of this whole registration: every gated request must meet them as well as
+   * its route's own, and `/auth/login` asks for them. So a token minted elsewhere (directly at
+   * the API with the publishable key) cannot skip the login rules.
+   */
+  requirements?: GateRequirements
+  /**
+   * The SIWE domains (host[:port]) your pages sign in from. `/auth/login` accepts only these,
+   * and every token must carry one of them in its `domain` claim: a token signed on another
+   * site (a phishing relay) is refused.
+   */
+  allowedDomains?: AllowedDomains
+  /**
+   * Accept tokens that carry no `domain` claim (hosted Picket, `simple`-format projects) even
+   * though `allowedDomains` is set. This gives up the phishing-relay check for those tokens.
+   */
+  acceptTokensWithoutDomain?: boolean
   /** Verified-token cache (default `{ max: 10000, ttl: 300000 }`), or `false` to verify every time. */
   cache?: { max?: number; ttl?: number } | false
-  /** Cache of `revalidate` answers per token and requirements (default ttl 30 s, max 10 000). */
+  /** Cache of `/authz` answers per token and requirements (default ttl 30 s, max 10 000). */
   revalidateCache?: { max?: number; ttl?: number }
   /** Hook the route gate runs in (default `preHandler`). `onRequest` runs before body parsing. */
   hook?: GateHookName
-  /** Custom token source; return `undefined` when the request has none. */
-  extractToken?: (request: FastifyRequest) => string | undefined | Promise<string | undefined>
+  /** Custom token source; return `undefined` (or `null`) when the request has none. */
+  extractToken?: (request: FastifyRequest) => string | null | undefined | Promise<string | null | undefined>
   /** Read the token from this cookie as well (through @fastify/cookie). */
   cookie?: CookieOptions
   /** Revocation check, run on every gated request, cache hits included. */
   isRevoked?: (claims: AccessTokenPayload, request: FastifyRequest) => boolean | Promise<boolean>
+  /**
+   * A shared revocation list (e.g. `createRedisRevocationList()`): its `isRevoked` runs on every
+   * gated request, and `/auth/logout` revokes the token it ends. Instead of `isRevoked`.
+   */
+  revocationList?: Pick<RevocationList, 'isRevoked' | 'revoke'>
   /** Ask `/authz` when a token lacks a route's requirements (default false). */
   incremental?: boolean
   /** `realm` of `WWW-Authenticate` challenges (default `picket`). */
@@ -107,33 +117,33 @@ export interface PicketPluginOptions {
   routes?: HelperRoutesOptions | false
 }
 
-export interface ResolvedVerifyOptions extends Omit<VerifyOptions, 'jwks'> {
-  /** A key set object, or the JWKS URL (always http(s)). */
-  jwks: URL | JSONWebKeySet
-}
-
 export interface ResolvedOptions {
   client: PicketClient
   verify: ResolvedVerifyOptions | undefined
   audience: string | undefined
+  /** The default chain of gates. */
+  chain: string
+  /** The registration's own requirements, applied to every gated request (`undefined`: none). */
+  floor: ResolvedGate | undefined
+  allowedDomains: AllowedDomains | undefined
+  acceptTokensWithoutDomain: boolean
   cache: { max: number; ttl: number } | false
   revalidateCache: { max: number; ttl: number }
   hook: GateHookName
   extractToken: PicketPluginOptions['extractToken']
   cookie: CookieOptions | undefined
   isRevoked: PicketPluginOptions['isRevoked']
+  revoke: RevocationList['revoke'] | undefined
   incremental: boolean
   realm: string
   routes:
     | (Required<Pick<HelperRoutesOptions, 'prefix' | 'maxMessageAge' | 'setCookie'>> & {
         allowedDomains: AllowedDomains
-        requirements: Requirements
+        rateLimit: ResolvedRateLimit | false
         routeOptions: RouteShorthandOptions
       })
     | false
 }
-
-const fail = optionsError
 
 const TOP_LEVEL: KnownKeys = {
   keys: [
@@ -143,12 +153,17 @@ const TOP_LEVEL: KnownKeys = {
     'client',
     'verify',
     'audience',
+    'chain',
+    'requirements',
+    'allowedDomains',
+    'acceptTokensWithoutDomain',
     'cache',
     'revalidateCache',
     'hook',
     'extractToken',
     'cookie',
     'isRevoked',
+    'revocationList',
     'incremental',
     'realm',
     'routes',
@@ -162,35 +177,64 @@ const TOP_LEVEL: KnownKeys = {
     timeout: 'belongs in clientOptions (API calls) or verify (JWKS fetches)',
     retry: 'belongs in clientOptions (clientOptions.retry)',
     prefix:
-      "is not applied: fastify-picket adds no routes of its own prefix; the helper routes' prefix is routes.prefix",
-    allowedDomains: 'belongs in routes (routes.allowedDomains)',
-    requirements: "login requirements go in routes.requirements; a route's gate goes in its config.picket",
+      "is not applied: fastify-picket adds no prefix of its own; the helper routes' prefix is routes.prefix",
     logLevel: 'is not applied to fastify-picket (it is registered without encapsulation)',
-  },
-}
-const VERIFY: KnownKeys = {
-  keys: ['jwks', 'audience', 'issuer', 'algorithms', 'clockTolerance', 'timeout', 'cooldown', 'maxAge'],
-  elsewhere: {
-    jwksUri: "is called 'jwks'",
-    jwksUrl: "is called 'jwks'",
-    aud: "is called 'audience'",
-    iss: "is called 'issuer'",
   },
 }
 const CACHE: KnownKeys = { keys: ['max', 'ttl'] }
 const COOKIE: KnownKeys = { keys: ['name', 'signed', 'secure', 'sameSite', 'path', 'domain'] }
 const ROUTES: KnownKeys = {
-  keys: ['prefix', 'allowedDomains', 'requirements', 'maxMessageAge', 'setCookie', 'routeOptions'],
+  keys: ['prefix', 'maxMessageAge', 'setCookie', 'rateLimit', 'routeOptions'],
+  elsewhere: {
+    allowedDomains:
+      'moved to the top level (allowedDomains): besides login, every token must carry one of those domains',
+    requirements:
+      'moved to the top level (requirements): they apply to every gated request, not only to login',
+  },
+}
+/** Fastify's route shorthand options, so a typo in `routeOptions` is caught like any other. */
+const ROUTE_OPTIONS: KnownKeys = {
+  keys: [
+    'schema',
+    'attachValidation',
+    'exposeHeadRoute',
+    'validatorCompiler',
+    'serializerCompiler',
+    'bodyLimit',
+    'handlerTimeout',
+    'logLevel',
+    'logSerializers',
+    'config',
+    'constraints',
+    'prefixTrailingSlash',
+    'errorHandler',
+    'childLoggerFactory',
+    'schemaErrorFormatter',
+    'onRequest',
+    'preParsing',
+    'preValidation',
+    'preHandler',
+    'preSerialization',
+    'onSend',
+    'onResponse',
+    'onTimeout',
+    'onError',
+    'onRequestAbort',
+  ],
+  elsewhere: {
+    prefix: 'is routes.prefix',
+    handler: "is the plugin's own: helper routes keep their handlers",
+  },
 }
 const CLIENT_OPTIONS: KnownKeys = {
   keys: ['timeout', 'retry', 'fetch', 'userAgent'],
   elsewhere: { baseURL: 'belongs at the top level (baseURL), beside apiKey' },
 }
-
-/** Largest delay timers accept (2^31 − 1 ms). */
+/** A path of plain segments: `/auth`, `/api/v1/auth` (no query, no empty segments). */
+const ROUTE_PREFIX = /^(\/[A-Za-z0-9._~-]+)*$/
 const MAX_TIMER_MS = 2_147_483_647
 
-function resolveClient(options: PicketPluginOptions): PicketClient {
+function resolveClient(options: Record<string, unknown>): PicketClient {
   if (options.client !== undefined) {
     if (!(options.client instanceof PicketClient)) {
       throw fail(
@@ -208,20 +252,18 @@ function resolveClient(options: PicketPluginOptions): PicketClient {
     }
     return options.client
   }
-  requiredString(options.apiKey, 'apiKey', fail, "the project's secret key (or pass `client`)")
+  const apiKey = requiredString(options.apiKey, 'apiKey', fail, "the project's secret key (or pass `client`)")
   if (options.baseURL !== undefined) httpUrl(options.baseURL, 'baseURL', fail)
+  let clientOptions: Record<string, unknown> = {}
   if (options.clientOptions !== undefined) {
-    refuseUnknownKeys(
-      expectRecord(options.clientOptions, 'clientOptions', fail),
-      CLIENT_OPTIONS,
-      'clientOptions',
-      fail,
-    )
+    clientOptions = expectRecord(options.clientOptions, 'clientOptions', fail)
+    refuseUnknownKeys(clientOptions, CLIENT_OPTIONS, 'clientOptions', fail)
+    refuseUndefinedValues(clientOptions, 'clientOptions', fail)
   }
   try {
-    return new PicketClient(options.apiKey!, {
-      ...options.clientOptions,
-      ...(options.baseURL === undefined ? {} : { baseURL: options.baseURL }),
+    return new PicketClient(apiKey, {
+      ...clientOptions,
+      ...(options.baseURL === undefined ? {} : { baseURL: options.baseURL as string }),
     })
   } catch (error) {
     if (!(error instanceof PicketConfigError)) throw error
@@ -236,71 +278,11 @@ function resolveClient(options: PicketPluginOptions): PicketClient {
   }
 }
 
-function resolveVerify(value: unknown, audience: unknown): ResolvedVerifyOptions | undefined {
-  if (value === undefined) return undefined
-  const verify = expectRecord(value, 'verify', fail, '{ jwks, audience, issuer? }')
-  refuseUnknownKeys(verify, VERIFY, 'verify', fail)
-  if (audience !== undefined) {
-    throw fail('audience', 'is for remote mode (no verify); with local verification it is verify.audience')
-  }
-  let jwks: URL | JSONWebKeySet
-  if (typeof verify.jwks === 'string' || verify.jwks instanceof URL) {
-    jwks = httpUrl(verify.jwks, 'verify.jwks', fail)
-  } else if (isRecord(verify.jwks) && Array.isArray(verify.jwks.keys)) {
-    jwks = verify.jwks as unknown as JSONWebKeySet
-  } else {
-    throw fail(
-      'verify.jwks',
-      `must be the JWKS URL or a key set ({ keys: [...] }), got ${describeValue(verify.jwks)}`,
-    )
-  }
-  const resolved: ResolvedVerifyOptions = {
-    jwks,
-    audience: requiredString(verify.audience, 'verify.audience', fail, "the project id (the tokens' aud)"),
-  }
-  const issuer = optionalString(verify.issuer, 'verify.issuer', fail)
-  if (issuer !== undefined) resolved.issuer = issuer
-  if (verify.algorithms !== undefined) {
-    const algorithms = verify.algorithms
-    if (
-      !Array.isArray(algorithms) ||
-      algorithms.length === 0 ||
-      !algorithms.every((a) => typeof a === 'string')
-    ) {
-      throw fail('verify.algorithms', "must be a non-empty array of algorithm names, e.g. ['ES256']")
-    }
-    if (algorithms.some((a) => a === 'none' || a.startsWith('HS'))) {
-      // Symmetric algorithms with a public key set is the classic algorithm-confusion hole.
-      throw fail(
-        'verify.algorithms',
-        'must not include "none" or HMAC algorithms (HS256…): Picket signs with ES256',
-      )
-    }
-    resolved.algorithms = algorithms as string[]
-  }
-  if (verify.clockTolerance !== undefined) {
-    resolved.clockTolerance = optionalInteger(verify.clockTolerance, 'verify.clockTolerance', fail, {
-      min: 0,
-      max: 300,
-      fallback: 5,
-    })
-  }
-  for (const key of ['timeout', 'cooldown', 'maxAge'] as const) {
-    if (verify[key] !== undefined) {
-      resolved[key] = optionalInteger(verify[key], `verify.${key}`, fail, {
-        min: 1,
-        max: MAX_TIMER_MS,
-        fallback: 0,
-      })
-    }
-  }
-  return resolved
-}
-
 function resolveCache(value: unknown, path: string, fallback: { max: number; ttl: number }) {
   if (value === undefined) return fallback
   const cache = expectRecord(value, path, fail, '{ max?, ttl? }')
   refuseUnknownKeys(cache, CACHE, path, fail)
+  refuseUndefinedValues(cache, path, fail)
   return {
     max: optionalInteger(cache.max, `${path}.max`, fail, { min: 1, fallback: fallback.max }),
     ttl: optionalInteger(cache.ttl, `${path}.ttl`, fail, {
@@ -311,57 +293,52 @@ function resolveCache(value: unknown, path: string, fallback: { max: number; ttl
   }
 }
 
-function resolveAllowedDomains(value: unknown): AllowedDomains {
-  if (typeof value === 'function') return value as AllowedDomains
-  if (value === undefined) {
-    throw fail(
-      'routes.allowedDomains',
-      "is required: the SIWE domains (host[:port]) your pages sign in from, e.g. ['localhost:3000'], RegExps or a function",
-    )
-  }
-  if (!Array.isArray(value) || value.length === 0) {
-    throw fail(
-      'routes.allowedDomains',
-      `must be a non-empty array of domains, RegExps or a function, got ${describeValue(value)}`,
-    )
-  }
-  value.forEach((entry, index) => {
-    if (entry instanceof RegExp) return
-    if (typeof entry !== 'string' || entry === '' || /[/\s]/.test(entry)) {
-      throw fail(
-        `routes.allowedDomains[${index}]`,
-        `must be a host[:port] such as 'example.com' or 'localhost:3000' (no scheme or path), got ${describeValue(entry)}`,
-      )
-    }
-  })
-  return value as AllowedDomains
-}
-
-function resolveRoutes(value: unknown, cookie: CookieOptions | undefined): ResolvedOptions['routes'] {
+function resolveRoutes(
+  value: unknown,
+  cookie: CookieOptions | undefined,
+  allowedDomains: AllowedDomains | undefined,
+): ResolvedOptions['routes'] {
   if (value === undefined || value === false) return false
-  const routes = expectRecord(value, 'routes', fail, '{ allowedDomains, prefix?, requirements?, … } or false')
+  const routes = expectRecord(
+    value,
+    'routes',
+    fail,
+    '{ prefix?, maxMessageAge?, setCookie?, rateLimit?, routeOptions? } or false',
+  )
   refuseUnknownKeys(routes, ROUTES, 'routes', fail)
+  refuseUndefinedValues(routes, 'routes', fail)
+  if (!allowedDomains) {
+    throw fail(
+      'allowedDomains',
+      "is required with routes: the SIWE domains (host[:port]) your pages sign in from, e.g. ['localhost:3000']",
+    )
+  }
   const prefix = routes.prefix ?? '/auth'
-  if (typeof prefix !== 'string' || (prefix !== '' && !prefix.startsWith('/'))) {
-    throw fail('routes.prefix', `must be a path starting with '/', got ${describeValue(prefix)}`)
+  if (typeof prefix !== 'string' || !ROUTE_PREFIX.test(prefix.replace(/\/$/, ''))) {
+    throw fail(
+      'routes.prefix',
+      `must be a path such as '/auth' (segments of letters, digits, . _ ~ -), got ${describeValue(prefix)}`,
+    )
   }
   const setCookie = optionalBoolean(routes.setCookie, 'routes.setCookie', fail) ?? false
   if (setCookie && !cookie) throw fail('routes.setCookie', 'needs the `cookie` option (the cookie to set)')
-  const routeOptions = routes.routeOptions ?? {}
-  expectRecord(routeOptions, 'routes.routeOptions', fail, 'Fastify route options')
+  const routeOptions = expectRecord(
+    routes.routeOptions ?? {},
+    'routes.routeOptions',
+    fail,
+    'Fastify route options',
+  )
+  refuseUnknownKeys(routeOptions, ROUTE_OPTIONS, 'routes.routeOptions', fail)
   return {
     prefix: prefix.replace(/\/$/, ''),
-    allowedDomains: resolveAllowedDomains(routes.allowedDomains),
-    requirements:
-      routes.requirements === undefined && !Object.hasOwn(routes, 'requirements')
-        ? Object.freeze({})
-        : parseGateRequirements(routes.requirements, 'routes.requirements', fail),
+    allowedDomains,
     maxMessageAge: optionalInteger(routes.maxMessageAge, 'routes.maxMessageAge', fail, {
       min: 1,
       max: 86_400,
       fallback: 120,
     }),
     setCookie,
+    rateLimit: resolveRateLimit(routes.rateLimit, 'routes.rateLimit'),
     routeOptions: routeOptions as RouteShorthandOptions,
   }
 }
@@ -370,6 +347,7 @@ function resolveCookie(value: unknown): CookieOptions | undefined {
   if (value === undefined) return undefined
   const cookie = expectRecord(value, 'cookie', fail, '{ name, signed?, secure?, sameSite?, path?, domain? }')
   refuseUnknownKeys(cookie, COOKIE, 'cookie', fail)
+  refuseUndefinedValues(cookie, 'cookie', fail)
   requiredString(cookie.name, 'cookie.name', fail, 'the cookie name')
   optionalBoolean(cookie.signed, 'cookie.signed', fail)
   optionalBoolean(cookie.secure, 'cookie.secure', fail)
@@ -380,15 +358,45 @@ function resolveCookie(value: unknown): CookieOptions | undefined {
   return cookie as unknown as CookieOptions
 }
 
+function resolveRevocation(raw: Record<string, unknown>): Pick<ResolvedOptions, 'isRevoked' | 'revoke'> {
+  const isRevoked = optionalFunction(raw.isRevoked as PicketPluginOptions['isRevoked'], 'isRevoked', fail)
+  if (raw.revocationList === undefined) return { isRevoked, revoke: undefined }
+  if (isRevoked)
+    throw fail('isRevoked', 'cannot be given with revocationList (which brings its own isRevoked)')
+  const list = raw.revocationList as Partial<RevocationList> | null
+  if (
+    typeof list !== 'object' ||
+    list === null ||
+    typeof list.isRevoked !== 'function' ||
+    typeof list.revoke !== 'function'
+  ) {
+    throw fail(
+      'revocationList',
+      `must have isRevoked() and revoke() (e.g. createRedisRevocationList()), got ${describeValue(list)}`,
+    )
+  }
+  return {
+    isRevoked: list.isRevoked.bind(list) as PicketPluginOptions['isRevoked'],
+    revoke: list.revoke.bind(list),
+  }
+}
+
+function resolveFloor(raw: Record<string, unknown>, chain: string): ResolvedGate | undefined {
+  if (!Object.hasOwn(raw, 'requirements')) return undefined
+  const requirements = parseGateRequirements(raw.requirements, 'requirements', fail, chainTypeOf(chain))
+  return Object.freeze({ requirements, chain, optional: false, revalidate: false, incremental: undefined })
+}
+
 /**
- * Validates options at register time, strictly: an unknown key at any depth, a wrong type or a
- * value that can never work (a non-http JWKS URL) is a `PicketOptionsError` naming its path and
- * the fix, never a silently ignored setting.
+ * Validates options at register time, strictly: an unknown key at any depth, an `undefined`
+ * value (an unset environment variable), a wrong type or a value that can never work (a
+ * non-http JWKS URL) is a `PicketOptionsError` naming its path and the fix, never a silently
+ * ignored setting.
  */
 export function resolveOptions(options: PicketPluginOptions): ResolvedOptions {
-  const raw = expectRecord(options as unknown, '', fail, 'an object') as PicketPluginOptions &
-    Record<string, unknown>
+  const raw = expectRecord(options as unknown, '', fail, 'an object')
   refuseUnknownKeys(raw, TOP_LEVEL, '', fail)
+  refuseUndefinedValues(raw, '', fail)
   const hook =
     raw.hook === undefined
       ? 'preHandler'
@@ -403,18 +411,37 @@ export function resolveOptions(options: PicketPluginOptions): ResolvedOptions {
   const audience = optionalString(raw.audience, 'audience', fail)
   const cookie = resolveCookie(raw.cookie)
   const verify = resolveVerify(raw.verify, raw.audience)
+  const chain = raw.chain === undefined ? 'ethereum' : parseChainSlug(raw.chain, 'chain', fail)
+  const allowedDomains =
+    raw.allowedDomains === undefined ? undefined : resolveAllowedDomains(raw.allowedDomains, 'allowedDomains')
+  const acceptTokensWithoutDomain =
+    optionalBoolean(raw.acceptTokensWithoutDomain, 'acceptTokensWithoutDomain', fail) ?? false
+  if (acceptTokensWithoutDomain && !allowedDomains) {
+    throw fail(
+      'acceptTokensWithoutDomain',
+      'only applies with allowedDomains (without them no token is checked for a domain)',
+    )
+  }
   return {
     client: resolveClient(raw),
     verify,
     audience,
+    chain,
+    floor: resolveFloor(raw, chain),
+    allowedDomains,
+    acceptTokensWithoutDomain,
     cache: raw.cache === false ? false : resolveCache(raw.cache, 'cache', { max: 10_000, ttl: 300_000 }),
     revalidateCache: resolveCache(raw.revalidateCache, 'revalidateCache', { max: 10_000, ttl: 30_000 }),
     hook,
-    extractToken: optionalFunction(raw.extractToken, 'extractToken', fail),
+    extractToken: optionalFunction(
+      raw.extractToken as PicketPluginOptions['extractToken'],
+      'extractToken',
+      fail,
+    ),
     cookie,
-    isRevoked: optionalFunction(raw.isRevoked, 'isRevoked', fail),
+    ...resolveRevocation(raw),
     incremental: optionalBoolean(raw.incremental, 'incremental', fail) ?? false,
     realm,
-    routes: resolveRoutes(raw.routes, cookie),
+    routes: resolveRoutes(raw.routes, cookie, allowedDomains),
   }
 }

@@ -1,10 +1,14 @@
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { PicketClient } from '../client/index.js'
+import { canonicalTokenProblem } from '../core/bearer-token.js'
 import { createLocalVerifier } from '../core/local-verifier.js'
 import { createRemoteVerifier } from '../core/remote-verifier.js'
+import { InvalidTokenError } from '../core/token-errors.js'
 import type { TokenVerifier } from '../core/token-verifier.js'
+import type { AccessTokenPayload } from '../core/types.js'
 import { VerifiedTokenCache } from '../core/verified-token-cache.js'
+import { isAllowedDomain } from './allowed-domain.js'
 import { createAuthorizer } from './authorizer.js'
 import type { PicketDecorator } from './declarations.js'
 import { headersOf, optionsError } from './errors.js'
@@ -12,14 +16,17 @@ import { createGateHook, type GateContext, type GateHook } from './gate.js'
 import { registerHelperRoutes } from './helper-routes.js'
 import { type PicketPluginOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import { type PicketRouteConfig, resolveGate } from './route-config.js'
-import { asksForGate, createFallbackGuard, markGated, registryOf } from './route-registry.js'
+import {
+  asksForGate,
+  createFallbackGuard,
+  GATE_MARK,
+  type GateMark,
+  REGISTRATION,
+  registryOf,
+} from './route-registry.js'
 
-/**
- * The registration that owns a scope: set on the instance the plugin is registered in, and
- * inherited by every scope created inside it (Fastify scopes inherit from their parent), so a
- * route is gated by the nearest registration only. Shared by copies of the package.
- */
-const REGISTRATION = Symbol.for('fastify-picket.registration')
+/** How long a refused token is remembered (a flood of one bad token costs one verification). */
+const REFUSAL_TTL_MS = 10_000
 
 function createVerifier(options: ResolvedOptions): TokenVerifier {
   if (options.verify) return createLocalVerifier(options.verify)
@@ -29,7 +36,31 @@ function createVerifier(options: ResolvedOptions): TokenVerifier {
   )
 }
 
-/** Puts our gate first in the route's hook list, so the user's own hooks see `picketUser`. */
+/**
+ * The checks a token must pass before its claims are trusted (and cached): verification, one
+ * canonical spelling (no base64url or ECDSA malleability, which would give one token many cache
+ * keys), and the site it was signed in on. All run when a token enters the cache, never on a hit.
+ */
+function createTokenCheck(options: ResolvedOptions, verifier: TokenVerifier) {
+  const { allowedDomains, acceptTokensWithoutDomain } = options
+  return async (token: string): Promise<AccessTokenPayload> => {
+    const problem = canonicalTokenProblem(token)
+    if (problem) throw new InvalidTokenError(problem)
+    const claims = await verifier.verify(token)
+    if (allowedDomains) {
+      if (claims.domain === undefined) {
+        if (!acceptTokensWithoutDomain) {
+          throw new InvalidTokenError('the token names no site it was signed in on (no domain claim)')
+        }
+      } else if (!isAllowedDomain(claims.domain, allowedDomains)) {
+        throw new InvalidTokenError(`the token was signed in on another site (${claims.domain})`)
+      }
+    }
+    return claims
+  }
+}
+
+/** Puts our gate first in the route's hook list, so the route's own hooks see `picketUser`. */
 function prependHook(
   route: RouteOptions,
   name: 'onRequest' | 'preValidation' | 'preHandler',
@@ -102,10 +133,12 @@ async function picketPlugin(fastify: FastifyInstance, rawOptions: PicketPluginOp
   Object.defineProperty(fastify, REGISTRATION, { value: registration, enumerable: false })
 
   const verifier = createVerifier(options)
-  const cache = options.cache === false ? undefined : new VerifiedTokenCache(options.cache)
-  const verify = cache
-    ? (token: string) => cache.get(token, (t) => verifier.verify(t))
-    : (token: string) => verifier.verify(token)
+  const checkToken = createTokenCheck(options, verifier)
+  const cache =
+    options.cache === false
+      ? undefined
+      : new VerifiedTokenCache({ ...options.cache, refusalTtl: REFUSAL_TTL_MS })
+  const verify = cache ? (token: string) => cache.get(token, checkToken) : checkToken
   const context: GateContext = {
     options,
     verify,
@@ -119,7 +152,7 @@ async function picketPlugin(fastify: FastifyInstance, rawOptions: PicketPluginOp
   }
 
   function gate(config: PicketRouteConfig = true): GateHook {
-    const resolved = resolveGate(config, 'gate()')
+    const resolved = resolveGate(config, 'gate()', options.chain)
     if (!resolved) throw optionsError('gate()', 'gate(false) gates nothing: leave the hook out instead')
     const hook = createGateHook(context, resolved)
     // A scope-wide gate steps aside for routes that opt out with `config.picket: false`.
@@ -132,24 +165,26 @@ async function picketPlugin(fastify: FastifyInstance, rawOptions: PicketPluginOp
 
   // Routes declare their gate in `config.picket`; read it when the route is added, as
   // @fastify/rate-limit does. This sees routes of this scope and of child scopes declared after
-  // this plugin; route-registry.ts catches the ones it can't see. A route belongs to the
-  // nearest registration: a parent's hook steps aside in a scope with its own.
+  // this plugin; route-registry.ts checks at startup that every gate runs as declared. A route
+  // belongs to the nearest registration: a parent's hook steps aside in a scope with its own.
   const registry = registryOf(fastify)
-  const gatedWithoutRegistry = new Set<string>()
-  if (registry) registry.registrations.push(fastify)
+  registry?.registrations.push({ scope: fastify, seenFrom: registry.declared.length })
   fastify.addHook('onRoute', function gateDeclaredRoute(route) {
     if (!asksForGate(route)) return
     if ((this as unknown as Record<symbol, unknown>)[REGISTRATION] !== registration) return
-    const resolved = resolveGate(route.config!.picket, 'config.picket', `${route.method} ${route.url}`)
+    const picket = route.config!.picket
+    const resolved = resolveGate(picket, 'config.picket', options.chain, `${route.method} ${route.url}`)
     if (!resolved) return
-    prependHook(route, options.hook, createGateHook(context, resolved))
-    markGated(registry, route, gatedWithoutRegistry)
+    const hook = createGateHook(context, resolved)
+    prependHook(route, options.hook, hook)
+    const mark: GateMark = { registration, hook, hookName: options.hook, picket }
+    route.config = { ...route.config, [GATE_MARK]: mark } as typeof route.config
   })
   if (!registry) {
     fastify.log.warn(
       'fastify-picket: this Fastify instance was created before fastify-picket was imported, so routes that declare config.picket without a gate cannot be found at startup; such routes in this scope are refused per request instead. Import fastify-picket before calling Fastify() to check at startup.',
     )
-    fastify.addHook('onRequest', createFallbackGuard(gatedWithoutRegistry))
+    fastify.addHook('onRequest', createFallbackGuard())
   }
 
   // Headers of our errors go on the reply before any error handler runs (onError runs first),
@@ -170,24 +205,57 @@ async function picketPlugin(fastify: FastifyInstance, rawOptions: PicketPluginOp
     })
   }
 
-  if (verifier.warmUp) {
-    const warmUp = verifier.warmUp
-    // Fetch the key set once at startup: a JWKS URL that does not work is named in the log now,
-    // not discovered through 503s. Startup still succeeds (the JWKS may come up later) and
-    // requests fail closed until it does.
-    fastify.addHook('onReady', async () => {
-      try {
-        await warmUp()
-      } catch (error) {
-        fastify.log.warn(
-          { err: error },
-          `fastify-picket: ${(error as Error).message}; gated requests answer 503 until it can be fetched`,
-        )
-      }
-    })
+  if (!options.allowedDomains) {
+    fastify.log.warn(
+      "fastify-picket: no allowedDomains, so tokens signed in on any site are accepted (a phishing site could relay its visitors' logins); set allowedDomains to the domains your pages sign in from",
+    )
   }
 
-  registerHelperRoutes(fastify, options)
+  if (verifier.warmUp) watchKeySet(fastify, verifier, cache, options)
+
+  registerHelperRoutes(fastify, options, verify)
+}
+
+/**
+ * Fetches the key set once at startup (a JWKS URL that does not work is named in the log now,
+ * not discovered through 503s; startup still succeeds and requests fail closed until it works),
+ * then again every `verify.maxAge`: a key removed from the set stops verifying within that time,
+ * and cached tokens signed with it are dropped at the refresh that finds it gone.
+ */
+function watchKeySet(
+  fastify: FastifyInstance,
+  verifier: TokenVerifier,
+  cache: VerifiedTokenCache | undefined,
+  options: ResolvedOptions,
+): void {
+  let timer: NodeJS.Timeout | undefined
+  const refresh = async () => {
+    try {
+      const kids = await verifier.refreshKeys!()
+      const dropped = cache?.retainKeys((kid) => kids.has(kid)) ?? 0
+      if (dropped > 0) {
+        fastify.log.info(`fastify-picket: dropped ${dropped} cached token(s) whose signing key left the JWKS`)
+      }
+    } catch (error) {
+      fastify.log.warn(
+        { err: error },
+        `fastify-picket: ${(error as Error).message}; the keys held stay in use`,
+      )
+    }
+  }
+  fastify.addHook('onReady', async () => {
+    try {
+      await verifier.warmUp!()
+    } catch (error) {
+      fastify.log.warn(
+        { err: error },
+        `fastify-picket: ${(error as Error).message}; gated requests answer 503 until it can be fetched`,
+      )
+    }
+    timer = setInterval(refresh, options.verify!.maxAge)
+    timer.unref()
+  })
+  fastify.addHook('onClose', async () => clearInterval(timer))
 }
 
 /**

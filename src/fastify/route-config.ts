@@ -15,9 +15,20 @@ export type { ResolvedGate }
  * 'contractAdress' — did you mean 'contractAddress'?`.
  *
  * @param where what is being parsed (`config.picket`, `gate()`)
+ * @param defaultChain the chain of a gate that names none (the plugin's `chain`)
  * @param route `GET /holders`, appended to the path of every message
  */
-export function resolveGate(config: unknown, where: string, route?: string): ResolvedGate | false {
+export function resolveGate(
+  config: unknown,
+  where: string,
+  defaultChain: string,
+  route?: string,
+): ResolvedGate | false {
   const suffix = route === undefined ? '' : ` of ${route}`
-  return parseGateConfig(config, where, (path, problem) => optionsError(`${path}${suffix}`, problem))
+  return parseGateConfig(
+    config,
+    where,
+    (path, problem) => optionsError(`${path}${suffix}`, problem),
+    defaultChain,
+  )
 }

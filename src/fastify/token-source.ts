@@ -67,7 +67,7 @@ export async function readRequestToken(
   }
   const token =
     fromHeader ?? fromCookie ?? (options.extractToken ? await options.extractToken(request) : undefined)
-  if (token === undefined || token === '') return undefined
+  if (token === undefined || token === null || token === '') return undefined
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token))
     throw invalidToken(realm, 'the token is malformed')
   return token

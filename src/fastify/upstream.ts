@@ -1,7 +1,14 @@
 import { PicketAPIError } from '../client/errors.js'
 import { InvalidTokenError, VerifierUnavailableError } from '../core/token-errors.js'
 import { classifyUpstreamError } from '../core/upstream-errors.js'
-import { badRequest, insufficient, invalidToken, loginFailed, unavailable } from './errors.js'
+import {
+  badRequest,
+  insufficient,
+  invalidToken,
+  loginFailed,
+  payloadTooLarge,
+  unavailable,
+} from './errors.js'
 
 /**
  * Maps a failed API call made for a client (login, authz) to the answer that client gets:
@@ -14,6 +21,9 @@ export function toClientError(error: unknown, realm: string, call: 'login' | 'ot
       return loginFailed(error.msg)
     if (error.status === 400 || error.status === 404 || error.status === 422) return badRequest(error.msg)
     if (error.status === 403) return insufficient(realm, error.msg)
+    // The API's own body limit (e.g. requirements forwarded by /auth/authz): the client's fault,
+    // and the API's message names the limit.
+    if (error.status === 413) return payloadTooLarge(error.msg)
   }
   const classified = classifyUpstreamError(error)
   if (classified instanceof InvalidTokenError) return invalidToken(realm, classified.message)

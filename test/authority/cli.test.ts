@@ -68,7 +68,11 @@ t.test('--config FILE with an invalid field exits 1 naming it', async (t) => {
   const file = join(cwd, 'config.json')
   await writeFile(
     file,
-    JSON.stringify({ projects: [{ id: 'x', publishableKey: 'pk', secretKey: 'sk', tokenTTL: -5 }] }),
+    JSON.stringify({
+      projects: [
+        { id: 'x', publishableKey: 'pk', secretKey: 'sk', allowedDomains: ['localhost:3000'], tokenTTL: -5 },
+      ],
+    }),
   )
   const run = runCli(['--config', file, '--port', '0'], cwd)
   t.equal(await run.exited, 1)
@@ -80,7 +84,9 @@ t.test('PICKET_AUTHORITY_CONFIG and --host', async (t) => {
   const file = join(cwd, 'config.json')
   await writeFile(
     file,
-    JSON.stringify({ projects: [{ id: 'x', publishableKey: 'pk_x', secretKey: 'sk_x' }] }),
+    JSON.stringify({
+      projects: [{ id: 'x', publishableKey: 'pk_x', secretKey: 'sk_x', allowedDomains: ['localhost:3000'] }],
+    }),
   )
   const run = runCli(['--port', '0', '--host', '127.0.0.1'], cwd, { PICKET_AUTHORITY_CONFIG: file })
   t.teardown(() => run.child.kill('SIGTERM'))

@@ -5,7 +5,7 @@ import t from 'tap'
 import { AuthorityConfigError, parseAuthorityConfig, startAuthority } from '../../src/authority/index.js'
 import { loadSigningKey } from '../../src/authority/tokens/signing-key.js'
 
-const project = { id: 'p1', publishableKey: 'pk_1', secretKey: 'sk_1' }
+const project = { id: 'p1', publishableKey: 'pk_1', secretKey: 'sk_1', allowedDomains: ['localhost:3000'] }
 
 t.test('defaults: siwe format, statement from the name, 12 h tokens, 120 s nonces', async (t) => {
   const config = parseAuthorityConfig({ projects: [{ ...project, name: 'Shop' }] })
@@ -25,6 +25,10 @@ t.test('invalid config fails with a message naming the field', async (t) => {
     [{ projects: [{ ...project, format: 'eip4361' }] }, 'projects[0].format'],
     [{ projects: [{ ...project, statement: 'two\nlines' }] }, 'projects[0].statement'],
     [{ projects: [{ ...project, allowedDomains: 'localhost' }] }, 'projects[0].allowedDomains'],
+    [{ projects: [{ ...project, allowedDomains: undefined }] }, 'projects[0].allowedDomains'],
+    [{ projects: [{ ...project, allowedDomains: [] }] }, 'projects[0].allowedDomains'],
+    [{ projects: [project], rateLimit: { perIp: { max: 0 } } }, 'rateLimit.perIp.max'],
+    [{ projects: [project], rateLimit: { perWallet: { max: 1, window: 60 } } }, 'rateLimit.perWallet.window'],
     [{ projects: [{ ...project, allowedDomains: ['https://x.com/'] }] }, 'projects[0].allowedDomains[0]'],
     [{ projects: [{ ...project, tokenTTL: 43_200_000 }] }, 'projects[0].tokenTTL'],
     [{ projects: [{ ...project, tokenTtl: 60 }] }, 'projects[0].tokenTtl'],

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { withLowS } from '../../src/core/bearer-token.js'
 import { startTestAuthority } from './support/authority.js'
 
 const authority = await startTestAuthority()
@@ -48,8 +49,10 @@ t.test('validate refuses padded tokens and tokens from the future', async (t) =>
     ver: 1,
     exp: now + 3600,
   }
-  const sign = (iat: number) =>
-    new SignJWT({ ...claims, iat }).setProtectedHeader({ alg: 'ES256', kid: jwk.kid! }).sign(key)
+  const sign = async (iat: number) =>
+    withLowS(
+      await new SignJWT({ ...claims, iat }).setProtectedHeader({ alg: 'ES256', kid: jwk.kid! }).sign(key),
+    )
   const validate = (accessToken: string) =>
     fetch(`${own.url}/auth/validate`, {
       method: 'POST',

@@ -4,7 +4,7 @@ import t from 'tap'
 import { createMemoryNonceStore } from '../../src/authority/nonces/memory-store.js'
 import { generateNonce } from '../../src/authority/nonces/nonce.js'
 import { createRedisNonceStore } from '../../src/authority/nonces/redis-store.js'
-import { type NonceStore, nonceKey } from '../../src/authority/nonces/store.js'
+import { type NonceStore, NonceStoreFullError, nonceKey } from '../../src/authority/nonces/store.js'
 import { startRedisServer } from '../support/redis-server.js'
 
 const redis = await startRedisServer()
@@ -89,12 +89,14 @@ t.test('redis store keeps a TTL on the key (SET … EX)', async (t) => {
   t.equal(client.status, 'ready', 'a client passed in is not closed by the store')
 })
 
-t.test('memory store is bounded', async (t) => {
+t.test('memory store is bounded: when full it refuses new nonces, it never evicts live ones', async (t) => {
   const store = createMemoryNonceStore({ ttlSeconds: 60, maxEntries: 3 })
   const first = await store.issue('a')
   await store.issue('b')
   await store.issue('c')
-  await store.issue('d')
-  t.equal(await store.get('a'), undefined, 'the oldest entry was dropped')
-  t.not(await store.issue('a'), first)
+  await t.rejects(store.issue('d'), NonceStoreFullError)
+  t.equal(await store.get('a'), first, 'the oldest live nonce is still there')
+  t.equal(await store.issue('a'), first, 'a live nonce is still handed out')
+  t.ok(await store.consume('a', first))
+  t.type(await store.issue('d'), 'string', 'a used nonce frees its place')
 })

@@ -13,7 +13,12 @@ t.test('mounted under /api/v1 in a host app', async (t) => {
   app.get('/boom', async () => {
     throw Object.assign(new Error('host error'), { statusCode: 418 })
   })
-  await app.register(createAuthority({ projects: [SIWE_PROJECT], warn: () => {} }), { prefix: '/api/v1' })
+  await app.register(
+    createAuthority({ issuer: 'http://app.test/api/v1', projects: [SIWE_PROJECT], warn: () => {} }),
+    {
+      prefix: '/api/v1',
+    },
+  )
   t.teardown(() => app.close())
 
   const health = await app.inject({ method: 'GET', url: '/health' })
@@ -45,8 +50,19 @@ t.test('mounted under /api/v1 in a host app', async (t) => {
     headers: { host: 'auth.example.com' },
   })
   t.equal(discovery.statusCode, 200)
-  t.match(discovery.json(), {
-    issuer: 'http://auth.example.com/api/v1',
-    jwks_uri: 'http://auth.example.com/api/v1/.well-known/jwks.json',
+  t.match(
+    discovery.json(),
+    {
+      issuer: 'http://app.test/api/v1',
+      jwks_uri: 'http://app.test/api/v1/.well-known/jwks.json',
+    },
+    'the configured issuer, never the Host header',
+  )
+})
+
+t.test('mounted without an issuer: refused at registration (issue 10 item 9)', async (t) => {
+  t.throws(() => createAuthority({ projects: [SIWE_PROJECT], warn: () => {} }), {
+    name: 'AuthorityConfigError',
+    message: /issuer is required when the authority is mounted in your app/,
   })
 })

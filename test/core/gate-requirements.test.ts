@@ -4,7 +4,7 @@
  * read with these (see requirements.test.ts for the tolerant normaliser).
  */
 import t from 'tap'
-import { parseGateConfig } from '../../src/core/gate-config.js'
+import { parseGateConfig, type ResolvedGate } from '../../src/core/gate-config.js'
 import { parseGateRequirements } from '../../src/core/gate-requirements.js'
 import type { ChainType } from '../../src/core/types.js'
 
@@ -38,7 +38,7 @@ function refusal(value: unknown, chainType?: ChainType): string {
 t.test('valid requirements come back canonical and frozen', async (t) => {
   const evm = parse({
     contractAddress: PASS,
-    minTokenBalance: 2.5,
+    minTokenBalance: '2.5',
     tokenIds: ['1', '115792089237316195423570985008687907853269984665640564039457584007913129639935'],
   })
   t.same(evm, {
@@ -119,7 +119,7 @@ t.test('each mistake is refused with its path and the fix', async (t) => {
     ],
     [
       { contractAddress: PASS, minTokenBalance: Number.NaN },
-      "requirements.minTokenBalance: must be a non-negative decimal such as 1 or '0.5', got null",
+      "requirements.minTokenBalance: must be a non-negative decimal such as 1 or '0.5', got NaN",
     ],
     [
       { allowedWallets: [WALLET], minTokenBalance: '1' },
@@ -199,19 +199,70 @@ t.test('each mistake is refused with its path and the fix', async (t) => {
 })
 
 t.test('gate objects', async (t) => {
-  const gate = (config: unknown) => parseGateConfig(config, 'config.picket', fail)
+  const gate = (config: unknown) => parseGateConfig(config, 'config.picket', fail, 'ethereum')
   t.equal(gate(false), false)
-  t.same(gate(true), { requirements: {}, optional: false, revalidate: false, incremental: undefined })
-  t.same(gate({}), { requirements: {}, optional: false, revalidate: false, incremental: undefined })
+  const anyWallet = {
+    requirements: {},
+    chain: 'ethereum',
+    optional: false,
+    revalidate: false,
+    incremental: undefined,
+  }
+  t.same(gate(true), anyWallet)
+  t.same(gate({}), anyWallet)
   t.same(gate({ requirements: { contractAddress: PASS }, incremental: true, optional: true }), {
     requirements: { contractAddress: PASS },
+    chain: 'ethereum',
     optional: true,
     revalidate: false,
     incremental: true,
   })
+  t.same((gate({ chain: 'solana', requirements: { collection: MINT } }) as ResolvedGate).requirements, {
+    collection: [MINT],
+  })
+  t.throws(() => gate({ requirements: { collection: MINT } }), {
+    message:
+      'config.picket.requirements.collection: is a Solana requirement, but this gate is on an EVM chain',
+  })
+  t.throws(() => gate({ chain: 'Ethereum Mainnet' }), {
+    message: /config.picket.chain: must be a chain slug/,
+  })
+  t.throws(() => gate(new Map([['requirements', { contractAddress: PASS }]])), {
+    message: /must be a plain object .*instance of Map/,
+  })
+  class HolderGate {
+    contractAddress = PASS
+    get minTokenBalance() {
+      return '100'
+    }
+  }
+  t.throws(() => gate({ requirements: new HolderGate() }), { message: /instance of HolderGate/ })
+  t.throws(
+    () =>
+      gate({
+        requirements: Object.create(
+          { minTokenBalance: '100' },
+          { contractAddress: { value: PASS, enumerable: true } },
+        ),
+      }),
+    {
+      message: /instance of/,
+    },
+  )
+  const withGetter = { contractAddress: PASS }
+  Object.defineProperty(withGetter, 'minTokenBalance', { get: () => '100', enumerable: true })
+  t.throws(() => gate({ requirements: withGetter }), {
+    message: /minTokenBalance: must be a plain value, not a getter/,
+  })
+  t.throws(
+    () => gate({ requirements: { contractAddress: PASS, minTokenBalance: Number('9007199254740993') } }),
+    {
+      message: /write it as a decimal string/,
+    },
+  )
   t.throws(() => gate(null), {
     message:
-      'config.picket: must be true, false or { requirements?, optional?, revalidate?, incremental? }, got null',
+      'config.picket: must be true, false or { requirements?, optional?, revalidate?, incremental?, chain? }, got null',
   })
   t.throws(
     () => gate({ requirements: undefined }),

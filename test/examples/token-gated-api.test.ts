@@ -73,7 +73,7 @@ t.test('a SIWE message for another site is refused at login', async (t) => {
     body: JSON.stringify(body),
   })
   t.equal(login.status, 400)
-  t.match(await login.text(), /phishing\.example' is not allowed/)
+  t.match(await login.text(), /phishing\.example' is not a site this server accepts logins for/)
 })
 
 t.test('the startup banner shows the URLs, both demo wallets with keys, and every route', async (t) => {

@@ -16,7 +16,7 @@ const decode = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, '
 
 t.test('incremental: a token without the balance gets a new one from /authz', async (t) => {
   const app = Fastify()
-  await app.register(picket, { client: stack.client, verify })
+  await app.register(picket, { client: stack.client, chain: 'localhost', verify })
   app.get(
     '/coins',
     {
@@ -67,7 +67,7 @@ t.test('incremental: a token without the balance gets a new one from /authz', as
 
 t.test('incremental as a plugin default, overridable per route', async (t) => {
   const app = Fastify()
-  await app.register(picket, { client: stack.client, verify, incremental: true })
+  await app.register(picket, { client: stack.client, chain: 'localhost', verify, incremental: true })
   app.get(
     '/coins',
     { config: { picket: { requirements: { contractAddress: stack.coin } } } },
@@ -91,7 +91,12 @@ t.test('revalidate: a fresh chain read refuses a wallet that sent its pass away'
   await stack.chain.mintERC721(stack.pass, seller.address, 7n)
 
   const app = Fastify()
-  await app.register(picket, { client: stack.client, verify, revalidateCache: { ttl: 0 } })
+  await app.register(picket, {
+    client: stack.client,
+    chain: 'localhost',
+    verify,
+    revalidateCache: { ttl: 0 },
+  })
   const requirements = { contractAddress: stack.pass }
   app.get('/cached', { config: { picket: { requirements } } }, async () => ({}))
   app.get('/fresh', { config: { picket: { requirements, revalidate: true } } }, async () => ({}))
@@ -111,7 +116,12 @@ t.test('revalidate: a fresh chain read refuses a wallet that sent its pass away'
 
 t.test('revalidate answers are cached per token for the configured time', async (t) => {
   const app = Fastify()
-  await app.register(picket, { client: stack.client, verify, revalidateCache: { ttl: 60_000 } })
+  await app.register(picket, {
+    client: stack.client,
+    chain: 'localhost',
+    verify,
+    revalidateCache: { ttl: 60_000 },
+  })
   app.get(
     '/fresh',
     { config: { picket: { requirements: { contractAddress: stack.pass }, revalidate: true } } },
@@ -142,6 +152,7 @@ t.test('revalidate fails closed with 503 when the chain is unreachable', async (
   const app = Fastify()
   await app.register(picket, {
     client: new PicketClient(PROJECT.secretKey, { baseURL: broken.url }),
+    chain: 'localhost',
     verify: { jwks: `${broken.url}/.well-known/jwks.json`, audience: PROJECT.id },
   })
   app.get(

@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { importJWK, SignJWT } from 'jose'
 import t from 'tap'
+import { withLowS } from '../../src/core/bearer-token.js'
 import picket, { type PicketPluginOptions } from '../../src/fastify/index.js'
 import { PROJECT, type Stack, startStack } from './support/stack.js'
 
@@ -17,9 +18,10 @@ const privateKey = await importJWK(stack.signingJwk, 'ES256')
 
 /** A token signed by the authority's own key with chosen claims (for expiry and shape cases). */
 async function forge(claims: Record<string, unknown>) {
-  return new SignJWT(claims)
+  const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: stack.signingJwk.kid! })
     .sign(privateKey)
+  return withLowS(token)
 }
 
 const modes: Record<string, () => Partial<PicketPluginOptions>> = {
@@ -29,7 +31,7 @@ const modes: Record<string, () => Partial<PicketPluginOptions>> = {
 
 async function buildApp(mode: string, extra: Partial<PicketPluginOptions> = {}): Promise<FastifyInstance> {
   const app = Fastify()
-  await app.register(picket, { client: stack.client, ...modes[mode]!(), ...extra })
+  await app.register(picket, { client: stack.client, chain: 'localhost', ...modes[mode]!(), ...extra })
   app.get('/public', async () => ({ ok: true }))
   app.get('/me', { config: { picket: true } }, async (request) => ({
     wallet: request.picketUser?.walletAddress,

@@ -21,9 +21,11 @@ async function serve(
   await app.register(cookie)
   await app.register(picket, {
     client: stack.client,
+    chain: 'localhost',
     verify,
     cookie: { name: 'picket_session', secure: false },
-    routes: { allowedDomains: [DOMAIN], ...routes },
+    allowedDomains: [DOMAIN],
+    routes: { ...routes },
     ...extra,
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
@@ -94,13 +96,16 @@ t.test('nonce → sign → login → me → authz → logout', async (t) => {
   t.equal(authz.status, 200)
   t.same(authz.body.user.tokenBalances, { contractAddress: { [stack.pass]: '1' } })
 
-  const logout = await call('POST', '/auth/logout')
+  const forged = await call('POST', '/auth/logout', undefined, { origin: 'https://evil.example' })
+  t.equal(forged.status, 403, 'a cookie session is not ended from another site')
+  t.equal(forged.body.code, 'FST_PICKET_FORBIDDEN_ORIGIN')
+  const logout = await call('POST', '/auth/logout', undefined, { origin: `http://${DOMAIN}` })
   t.equal(logout.status, 200)
   t.match(logout.headers.get('set-cookie') ?? '', /picket_session=;/)
 })
 
 t.test('login requirements come from the server options, never from the body', async (t) => {
-  const { app, call } = await serve({ requirements: { contractAddress: stack.pass } })
+  const { app, call } = await serve({}, { requirements: { contractAddress: stack.pass } })
   t.teardown(() => app.close())
   const outsider = await signIn(call, stack.outsider)
   const smuggled = { ...outsider.body, requirements: {} }
@@ -113,13 +118,13 @@ t.test('login requirements come from the server options, never from the body', a
 })
 
 t.test('login refuses a foreign domain and stale or future issuedAt before calling the API', async (t) => {
-  const { app, call } = await serve({ allowedDomains: [/^localhost:\d+$/] })
+  const { app, call } = await serve({}, { allowedDomains: [/^localhost:\d+$/] })
   t.teardown(() => app.close())
   const before = stack.calls.get('/auth') ?? 0
   const foreign = await signIn(call, stack.holder, new Date().toISOString(), 'evil.example')
   const res = await call('POST', '/auth/login', foreign.body)
   t.equal(res.status, 400)
-  t.match(res.body.message, /not allowed/)
+  t.match(res.body.message, /context.domain 'evil.example' is not a site this server accepts logins for/)
   const stale = await signIn(call, stack.holder, new Date(Date.now() - 10 * 60_000).toISOString())
   t.equal((await call('POST', '/auth/login', stale.body)).status, 400)
   const future = await signIn(call, stack.holder, new Date(Date.now() + 10 * 60_000).toISOString())
@@ -134,7 +139,7 @@ t.test('login refuses a foreign domain and stale or future issuedAt before calli
 })
 
 t.test('allowedDomains as a function', async (t) => {
-  const { app, call } = await serve({ allowedDomains: (domain) => domain === DOMAIN })
+  const { app, call } = await serve({}, { allowedDomains: (domain: string) => domain === DOMAIN })
   t.teardown(() => app.close())
   const { body } = await signIn(call)
   t.equal((await call('POST', '/auth/login', body)).status, 200)

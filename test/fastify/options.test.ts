@@ -8,8 +8,9 @@ import Fastify from 'fastify'
 import t, { type Test } from 'tap'
 import { PicketClient } from '../../src/client/index.js'
 import picket, { PicketOptionsError, type PicketPluginOptions } from '../../src/fastify/index.js'
+import { UNRELATED_JWKS } from '../support/static-jwks.js'
 
-const jwks = { keys: [] }
+const jwks = UNRELATED_JWKS
 const PASS = '0x5FbDB2315678afecb367f032d93F642f64180aa3'
 /** The same address with one digit's case flipped: an EIP-55 checksum failure. */
 const PASS_TYPO = '0x5FbDB2315678afecb367f032d93f642f64180aa3'
@@ -54,7 +55,7 @@ t.test('plugin options: unknown keys at any depth are refused with a did-you-mea
       "cookie: unknown key 'secured' — did you mean 'secure'?",
     ],
     [
-      { ...local, routes: { allowedDomains: ['a'], prefx: '/x' } },
+      { ...local, allowedDomains: ['a'], routes: { prefx: '/x' } },
       "routes: unknown key 'prefx' — did you mean 'prefix'?",
     ],
     [
@@ -71,8 +72,16 @@ t.test('plugin options: unknown keys at any depth are refused with a did-you-mea
     ],
     [{ ...local, issuer: 'http://x' }, "options: unknown key 'issuer' — belongs in verify (verify.issuer)"],
     [
-      { ...local, allowedDomains: ['a'] },
-      "options: unknown key 'allowedDomains' — belongs in routes (routes.allowedDomains)",
+      { ...local, allowedDomains: ['localhost:3000'], routes: { allowedDomains: ['a'] } },
+      "routes: unknown key 'allowedDomains' — moved to the top level (allowedDomains): besides login, every token must carry one of those domains",
+    ],
+    [
+      { ...local, allowedDomains: ['localhost:3000'], routes: { requirements: {} } },
+      "routes: unknown key 'requirements' — moved to the top level (requirements): they apply to every gated request, not only to login",
+    ],
+    [
+      { ...local, allowedDomains: ['localhost:3000'], routes: { routeOptions: { confg: {} } } },
+      "routes.routeOptions: unknown key 'confg' — did you mean 'config'?",
     ],
     [{ ...local, zzz: 1 }, /options: unknown key 'zzz' \(it takes: apiKey, baseURL, /] as never,
   ]
@@ -103,7 +112,19 @@ t.test('plugin options: wrong values are refused with the path and what to write
     ],
     [
       { apiKey: 'k', verify: { jwks: { nope: 1 }, audience: 'a' } },
-      /verify.jwks: must be the JWKS URL or a key set/,
+      "verify.jwks: unknown key 'nope' (it takes: keys)",
+    ],
+    [
+      { apiKey: 'k', verify: { jwks: { keys: [] }, audience: 'a' } },
+      /verify.jwks.keys: must be a non-empty array of public JWKs/,
+    ],
+    [
+      { apiKey: 'k', verify: { jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] }, audience: 'a' } },
+      'verify.jwks.keys[0]: is a symmetric (oct) key: a verifier needs the public keys only',
+    ],
+    [
+      { apiKey: 'k', verify: { jwks: { keys: [{ ...UNRELATED_JWKS.keys[0], d: 'x' }] }, audience: 'a' } },
+      'verify.jwks.keys[0]: is a private key (it has d): publish and configure the public key only',
     ],
     [{ apiKey: 'k', verify: { jwks, audience: '' } }, /verify.audience: must be the project id/],
     [{ apiKey: 'k', verify: { jwks } }, /verify.audience: is required/],
@@ -112,16 +133,25 @@ t.test('plugin options: wrong values are refused with the path and what to write
       'verify.issuer: must be a non-empty string, got 1',
     ],
     [
+      { apiKey: 'k', verify: { jwks, audience: 'a', issuer: undefined } },
+      'verify.issuer: is undefined — an unset environment variable? Give a value or remove the key',
+    ],
+    [{ apiKey: 'k', verify: undefined }, /^fastify-picket: verify: is undefined/],
+    [
       { apiKey: 'k', verify: { jwks, audience: 'a', algorithms: [] } },
       /verify.algorithms: must be a non-empty array/,
     ],
     [
       { apiKey: 'k', verify: { jwks, audience: 'a', algorithms: ['HS256'] } },
-      /verify.algorithms: must not include/,
+      /verify.algorithms\[0\]: must not be "none" or an HMAC/,
     ],
     [
-      { apiKey: 'k', verify: { jwks, audience: 'a', algorithms: ['none'] } },
-      /verify.algorithms: must not include/,
+      { apiKey: 'k', verify: { jwks, audience: 'a', algorithms: ['None'] } },
+      /verify.algorithms\[0\]: must not be "none" or an HMAC/,
+    ],
+    [
+      { apiKey: 'k', verify: { jwks, audience: 'a', algorithms: ['ES265'] } },
+      /verify.algorithms\[0\]: must be an asymmetric JWS algorithm .* — did you mean 'ES256'\?/,
     ],
     [
       { apiKey: 'k', verify: { jwks, audience: 'a', timeout: 0 } },
@@ -139,71 +169,97 @@ t.test('plugin options: wrong values are refused with the path and what to write
     ],
     [{ ...local, extractToken: 'header' }, 'extractToken: must be a function, got "header"'],
     [{ ...local, isRevoked: true }, 'isRevoked: must be a function, got true'],
+    [{ ...local, revocationList: {} }, /revocationList: must have isRevoked\(\) and revoke\(\)/],
     [{ ...local, incremental: 'yes' }, 'incremental: must be true or false, got "yes"'],
     [{ ...local, realm: 'a"b' }, /realm: must be a non-empty string without quotes/],
+    [{ ...local, chain: 'Ethereum' }, /^fastify-picket: chain: must be a chain slug/],
+    [
+      { ...local, acceptTokensWithoutDomain: true },
+      /acceptTokensWithoutDomain: only applies with allowedDomains/,
+    ],
+    [
+      { ...local, requirements: { collection: 'x' } },
+      'requirements.collection: is a Solana requirement, but this gate is on an EVM chain',
+    ],
     [{ ...local, cookie: {} }, 'cookie.name: is required: the cookie name'],
     [{ ...local, cookie: { name: 'c', sameSite: 'loose' } }, /cookie.sameSite: must be one of 'lax'/],
+    [{ ...local, routes: true }, /^fastify-picket: routes: must be \{ prefix\?, .* \} or false, got true/],
+    [{ ...local, routes: {} }, /^fastify-picket: allowedDomains: is required with routes/],
     [
-      { ...local, routes: true },
-      'routes: must be { allowedDomains, prefix?, requirements?, … } or false, got true',
-    ],
-    [{ ...local, routes: {} }, /routes.allowedDomains: is required/],
-    [{ ...local, routes: { allowedDomains: [] } }, /routes.allowedDomains: must be a non-empty array/],
-    [{ ...local, routes: { allowedDomains: [''] } }, /routes.allowedDomains\[0\]: must be a host\[:port\]/],
-    [
-      { ...local, routes: { allowedDomains: ['https://example.com'] } },
-      /routes.allowedDomains\[0\]: must be a host\[:port\] such as 'example.com'/,
+      { ...local, allowedDomains: [], routes: {} },
+      /^fastify-picket: allowedDomains: must be a non-empty array/,
     ],
     [
-      { ...local, routes: { allowedDomains: ['a'], prefix: 'auth' } },
-      /routes.prefix: must be a path starting/,
+      { ...local, allowedDomains: [''], routes: {} },
+      /^fastify-picket: allowedDomains\[0\]: must be a host\[:port\]/,
     ],
     [
-      { ...local, routes: { allowedDomains: ['a'], setCookie: true } },
+      { ...local, allowedDomains: ['https://example.com'] },
+      /allowedDomains\[0\]: must be a host\[:port\] such as 'example.com'/,
+    ],
+    [{ ...local, allowedDomains: ['*'] }, /allowedDomains\[0\]: .*no scheme, path or wildcard/],
+    [
+      { ...local, allowedDomains: [/example\.com/] },
+      /allowedDomains\[0\]: must be anchored at both ends, e.g. \/\^example\\.com\$\//,
+    ],
+    [
+      { ...local, allowedDomains: ['a'], routes: { prefix: 'auth' } },
+      /routes.prefix: must be a path such as '\/auth'/,
+    ],
+    [
+      { ...local, allowedDomains: ['a'], routes: { prefix: '/auth?x' } },
+      /routes.prefix: must be a path such as '\/auth'/,
+    ],
+    [
+      { ...local, allowedDomains: ['a'], routes: { setCookie: true } },
       /routes.setCookie: needs the `cookie` option/,
     ],
     [
-      { ...local, routes: { allowedDomains: ['a'], setCookie: 'y' } },
+      { ...local, allowedDomains: ['a'], routes: { setCookie: 'y' } },
       'routes.setCookie: must be true or false, got "y"',
     ],
     [
-      { ...local, routes: { allowedDomains: ['a'], routeOptions: 1 } },
+      { ...local, allowedDomains: ['a'], routes: { routeOptions: 1 } },
       /routes.routeOptions: must be Fastify route/,
     ],
     [
-      { ...local, routes: { allowedDomains: ['a'], maxMessageAge: -5 } },
+      { ...local, allowedDomains: ['a'], routes: { maxMessageAge: -5 } },
       /routes.maxMessageAge: must be an integer/,
+    ],
+    [
+      { ...local, allowedDomains: ['a'], routes: { rateLimit: { perIp: { max: 0 } } } },
+      /routes.rateLimit.perIp.max: must be an integer ≥ 1/,
     ],
   ]
   for (const [options, message] of cases) await expectOptionsError(t, options, message)
 })
 
-t.test('login requirements (routes.requirements) are strict', async (t) => {
-  const routes = (requirements: unknown) => ({ ...local, routes: { allowedDomains: ['a'], requirements } })
+t.test('registration requirements (login and every gated request) are strict', async (t) => {
+  const floor = (requirements: unknown) => ({ ...local, requirements })
   await expectOptionsError(
     t,
-    routes({ contractAdress: PASS }),
-    "routes.requirements: unknown key 'contractAdress' — did you mean 'contractAddress'?",
+    floor({ contractAdress: PASS }),
+    "requirements: unknown key 'contractAdress' — did you mean 'contractAddress'?",
   )
   await expectOptionsError(
     t,
-    routes({ allowedwallets: [WALLET] }),
-    "routes.requirements: unknown key 'allowedwallets' — did you mean 'allowedWallets'?",
+    floor({ allowedwallets: [WALLET] }),
+    "requirements: unknown key 'allowedwallets' — did you mean 'allowedWallets'?",
   )
   await expectOptionsError(
     t,
-    routes({ allowedWallets: 'x' }),
-    'routes.requirements.allowedWallets: must be an array, got "x"',
+    floor({ allowedWallets: 'x' }),
+    'requirements.allowedWallets: must be an array, got "x"',
   )
-  await expectOptionsError(t, routes({}), /routes.requirements: is empty/)
-  await expectOptionsError(t, routes(undefined), /routes.requirements: must be an object/)
+  await expectOptionsError(t, floor({}), /^fastify-picket: requirements: is empty/)
+  await expectOptionsError(t, floor(undefined), /^fastify-picket: requirements: is undefined/)
 })
 
 t.test('route gates (config.picket) are strict, naming the route', async (t) => {
   const cases: [unknown, string][] = [
     [
       'yes',
-      'config.picket of GET /holders: must be true, false or { requirements?, optional?, revalidate?, incremental? }, got "yes"',
+      'config.picket of GET /holders: must be true, false or { requirements?, optional?, revalidate?, incremental?, chain? }, got "yes"',
     ],
     [
       { requirement: { contractAddress: PASS } },
@@ -273,7 +329,11 @@ t.test('gate() is strict the same way', async (t) => {
   })
   t.throws(() => app.picket.gate(false), { message: /gate\(false\) gates nothing/ })
   t.throws(() => app.picket.gate({ requirements: { collection: MINT, contractAddress: PASS } }), {
-    message: /mixes contractAddress \(EVM\) with collection \(Solana\)/,
+    message: /gate\(\).requirements.collection: is a Solana requirement, but this gate is on an EVM chain/,
+  })
+  t.throws(() => app.picket.gate({ chain: 'solana', requirements: { contractAddress: PASS } }), {
+    message:
+      /gate\(\).requirements.contractAddress: is an EVM requirement, but this gate is on a Solana chain/,
   })
 })
 
@@ -284,22 +344,20 @@ t.test('good options register: apiKey + baseURL builds a client', async (t) => {
     baseURL: 'http://127.0.0.1:8787/api/v1',
     clientOptions: { timeout: 1000 },
     verify: {
-      jwks: { keys: [] },
+      jwks: UNRELATED_JWKS,
       audience: 'p',
       algorithms: ['ES256'],
     },
     cache: { max: 10, ttl: 1000 },
     revalidateCache: { ttl: 0 },
     realm: 'my-api',
-    routes: {
-      allowedDomains: ['localhost:3000'],
-      prefix: '/auth/',
-      requirements: { contractAddress: PASS.toLowerCase(), minTokenBalance: '0.5' },
-    },
+    allowedDomains: ['localhost:3000'],
+    requirements: { contractAddress: PASS.toLowerCase(), minTokenBalance: '0.5' },
+    routes: { prefix: '/auth/' },
   })
   app.get(
     '/sol',
-    { config: { picket: { requirements: { tokenIds: [MINT], minTokenBalance: 2 } } } },
+    { config: { picket: { chain: 'solana', requirements: { tokenIds: [MINT], minTokenBalance: 2 } } } },
     async () => ({}),
   )
   app.get(

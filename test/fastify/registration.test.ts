@@ -17,7 +17,7 @@ const bearer = { authorization: `Bearer ${login.accessToken}` }
 
 t.test('routes in child scopes registered after the plugin are gated', async (t) => {
   const app = Fastify()
-  await app.register(picket, { client: stack.client, verify })
+  await app.register(picket, { client: stack.client, chain: 'localhost', verify })
   await app.register(
     async (child) => {
       child.get('/inside', { config: { picket: true } }, async (request) => ({
@@ -39,7 +39,7 @@ t.test('routes in child scopes registered after the plugin are gated', async (t)
 
 t.test('a scope-wide gate via fastify.picket.gate(), with config.picket: false to opt out', async (t) => {
   const app = Fastify()
-  await app.register(picket, { client: stack.client, verify })
+  await app.register(picket, { client: stack.client, chain: 'localhost', verify })
   await app.register(async (scope) => {
     scope.addHook('preHandler', scope.picket.gate())
     scope.get('/private', async (request) => ({ wallet: request.picketUser?.walletAddress }))
@@ -54,7 +54,7 @@ t.test('a scope-wide gate via fastify.picket.gate(), with config.picket: false t
 
 t.test('gate() with requirements', async (t) => {
   const app = Fastify()
-  await app.register(picket, { client: stack.client, verify })
+  await app.register(picket, { client: stack.client, chain: 'localhost', verify })
   app.get(
     '/pass',
     { preHandler: app.picket.gate({ requirements: { contractAddress: stack.pass } }) },
@@ -66,7 +66,7 @@ t.test('gate() with requirements', async (t) => {
 
 t.test('decorators: fastify.picket and request.picket are the same client', async (t) => {
   const app = Fastify()
-  await app.register(picket, { client: stack.client, verify })
+  await app.register(picket, { client: stack.client, chain: 'localhost', verify })
   app.get('/same', async (request) => ({
     same: request.picket === app.picket,
     user: request.picketUser,
@@ -83,7 +83,7 @@ t.test('decorators: fastify.picket and request.picket are the same client', asyn
 for (const hook of ['onRequest', 'preValidation', 'preHandler'] as const) {
   t.test(`the gate runs in ${hook}`, async (t) => {
     const app = Fastify()
-    await app.register(picket, { client: stack.client, verify, hook })
+    await app.register(picket, { client: stack.client, chain: 'localhost', verify, hook })
     const seen: string[] = []
     app.addHook('preParsing', async (request) => {
       seen.push(`preParsing:${request.picketUser ? 'user' : 'none'}`)
@@ -100,7 +100,7 @@ for (const hook of ['onRequest', 'preValidation', 'preHandler'] as const) {
 
 t.test('user hooks on the route run after the gate and see picketUser', async (t) => {
   const app = Fastify()
-  await app.register(picket, { client: stack.client, verify })
+  await app.register(picket, { client: stack.client, chain: 'localhost', verify })
   let seen: string | undefined
   app.get(
     '/hooked',
@@ -119,7 +119,7 @@ t.test('user hooks on the route run after the gate and see picketUser', async (t
 
 t.test('errors compose with a custom error handler and with @fastify/auth', async (t) => {
   const app = Fastify()
-  await app.register(picket, { client: stack.client, verify })
+  await app.register(picket, { client: stack.client, chain: 'localhost', verify })
   await app.register(fastifyAuth)
   const apiKeyCheck = async (request: { headers: Record<string, unknown> }) => {
     if (request.headers['x-api-key'] !== 'let-me-in') throw new Error('no api key')
@@ -159,7 +159,7 @@ t.test('headers survive a custom error handler: 401 challenge, 403 scope, 503 Re
     scope.setErrorHandler((error: { statusCode?: number }, _request, reply) => {
       reply.code(error.statusCode ?? 500).send({ failed: true })
     })
-    await scope.register(picket, { client: stack.client, verify })
+    await scope.register(picket, { client: stack.client, chain: 'localhost', verify })
     scope.get(
       '/pass',
       { config: { picket: { requirements: { contractAddress: stack.pass } } } },
@@ -168,6 +168,7 @@ t.test('headers survive a custom error handler: 401 challenge, 403 scope, 503 Re
     await scope.register(async (outage) => {
       await outage.register(picket, {
         client: stack.client,
+        chain: 'localhost',
         verify: {
           ...verify,
           jwks: `http://127.0.0.1:${(down.server.address() as { port: number }).port}/jwks.json`,
@@ -190,7 +191,7 @@ t.test('headers survive a custom error handler: 401 challenge, 403 scope, 503 Re
 
 t.test('nested registration: a child scope registers the plugin again with its own options', async (t) => {
   const app = Fastify()
-  await app.register(picket, { client: stack.client, verify, realm: 'outer' })
+  await app.register(picket, { client: stack.client, chain: 'localhost', verify, realm: 'outer' })
   app.get('/outer', { config: { picket: true } }, async (request) => ({
     wallet: request.picketUser?.walletAddress,
     outerGate: request.picket === app.picket,
@@ -200,7 +201,12 @@ t.test('nested registration: a child scope registers the plugin again with its o
     async (scope) => {
       child = scope
       // Another realm, remote verification and a requirement the outsider does not meet.
-      await scope.register(picket, { client: stack.client, realm: 'inner', incremental: false })
+      await scope.register(picket, {
+        client: stack.client,
+        chain: 'localhost',
+        realm: 'inner',
+        incremental: false,
+      })
       scope.get('/plain', { config: { picket: true } }, async (request) => ({
         innerGate: request.picket === scope.picket,
       }))
@@ -245,10 +251,10 @@ t.test('nested registration: a child scope registers the plugin again with its o
 
 t.test('registering twice in the same scope is refused by name', async (t) => {
   const app = Fastify()
-  await app.register(picket, { client: stack.client, verify })
+  await app.register(picket, { client: stack.client, chain: 'localhost', verify })
   await t.rejects(
     async () => {
-      await app.register(picket, { client: stack.client, verify })
+      await app.register(picket, { client: stack.client, chain: 'localhost', verify })
     },
     {
       code: 'FST_PICKET_OPTIONS',
@@ -270,11 +276,15 @@ t.test(
     const app = Fastify({
       logger: { level: 'warn', stream: { write: (line: string) => logs.push(JSON.parse(line)) } },
     })
-    await app.register(picket, { client: stack.client, verify: { ...verify, jwks: jwksUrl } })
+    await app.register(picket, {
+      client: stack.client,
+      chain: 'localhost',
+      verify: { ...verify, jwks: jwksUrl },
+    })
     app.get('/me', { config: { picket: true } }, async () => ({}))
     t.teardown(() => app.close())
     await app.ready()
-    const warning = logs.find((line) => line.level === 40)
+    const warning = logs.find((line) => line.level === 40 && line.msg.includes('JWKS'))
     t.equal(
       warning?.msg,
       `fastify-picket: the JWKS at ${jwksUrl} could not be fetched: it answered HTTP 404; gated requests answer 503 until it can be fetched`,
@@ -290,7 +300,12 @@ t.test('cookie mode through @fastify/cookie, signed and unsigned', async (t) => 
   const { default: cookie } = await import('@fastify/cookie')
   const app = Fastify()
   await app.register(cookie, { secret: 'a-cookie-secret-for-tests-only' })
-  await app.register(picket, { client: stack.client, verify, cookie: { name: 'picket', signed: true } })
+  await app.register(picket, {
+    client: stack.client,
+    chain: 'localhost',
+    verify,
+    cookie: { name: 'picket', signed: true },
+  })
   app.get('/me', { config: { picket: true } }, async (request) => ({
     wallet: request.picketUser?.walletAddress,
   }))
@@ -319,7 +334,7 @@ t.test('cookie mode through @fastify/cookie, signed and unsigned', async (t) => 
 
 t.test('the cookie option without @fastify/cookie fails at ready', async (t) => {
   const app = Fastify()
-  await app.register(picket, { client: stack.client, verify, cookie: { name: 'picket' } })
+  await app.register(picket, { client: stack.client, chain: 'localhost', verify, cookie: { name: 'picket' } })
   await t.rejects(async () => app.ready(), /@fastify\/cookie/)
 })
 
@@ -327,6 +342,7 @@ t.test('extractToken as a custom source', async (t) => {
   const app = Fastify()
   await app.register(picket, {
     client: stack.client,
+    chain: 'localhost',
     verify,
     extractToken: (request) => request.headers['x-picket-token'] as string | undefined,
   })

@@ -11,8 +11,9 @@ import { promisify } from 'node:util'
 import Fastify from 'fastify'
 import t from 'tap'
 import picket, { PicketUngatedRouteError } from '../../src/fastify/index.js'
+import { UNRELATED_JWKS } from '../support/static-jwks.js'
 
-const local = { apiKey: 'sk_test', verify: { jwks: { keys: [] }, audience: 'p' } }
+const local = { apiKey: 'sk_test', verify: { jwks: UNRELATED_JWKS, audience: 'p' } }
 const FIX =
   "Fix: register the plugin with `await app.register(picket, options)` before declaring gated routes, in the route's scope or a parent scope."
 
@@ -40,7 +41,7 @@ t.test('plugin registered without await, then a gated route: ready fails', async
   t.equal(
     error.message,
     [
-      'fastify-picket: 2 routes declare config.picket but no gate runs on them, so they would answer without a token:',
+      'fastify-picket: 2 routes declare config.picket but their gates do not run as declared, so they could answer without the gate:',
       '  GET /x: it was declared before fastify-picket was registered in its scope (was `app.register(picket, …)` awaited?)',
       '  HEAD /x: it was declared before fastify-picket was registered in its scope (was `app.register(picket, …)` awaited?)',
       FIX,
@@ -138,9 +139,54 @@ t.test('an app created before fastify-picket was imported: the route is refused 
     result.logs.some(
       (line) =>
         line.level === 50 &&
-        line.msg.includes('GET /early declares config.picket but no gate runs on it') &&
+        line.msg.includes('GET /early declares config.picket but its gate does not run') &&
         line.msg.includes('Fix:'),
     ),
     'the refusal is logged with the route and the fix',
   )
 })
+
+t.test(
+  'a route declared in a child scope before its own registration: ready fails (it would use the parent registration)',
+  async (t) => {
+    const app = Fastify()
+    await app.register(picket, { ...local, realm: 'main' })
+    await app.register(
+      async (partner) => {
+        partner.get('/early', { config: { picket: true }, exposeHeadRoute: false }, async () => ({}))
+        await partner.register(picket, { ...local, realm: 'partner' })
+        partner.get('/late', { config: { picket: true }, exposeHeadRoute: false }, async () => ({}))
+      },
+      { prefix: '/partner' },
+    )
+    const error = await readyError(app)
+    t.same(error.routes, ['GET /partner/early'])
+    t.match(error.message, 'it is gated by an outer fastify-picket registration')
+  },
+)
+
+t.test(
+  'an onRoute hook added after the plugin that removes the gate or rewrites config.picket: ready fails',
+  async (t) => {
+    const removes = Fastify()
+    await removes.register(picket, local)
+    removes.addHook('onRoute', (route) => {
+      route.preHandler = [async () => {}]
+    })
+    removes.get('/x', { config: { picket: true }, exposeHeadRoute: false }, async () => ({}))
+    const removed = await readyError(removes)
+    t.match(removed.message, 'GET /x: its gate was removed from route.preHandler')
+
+    const rewrites = Fastify()
+    await rewrites.register(picket, local)
+    rewrites.addHook('onRoute', (route) => {
+      if (route.url.startsWith('/admin')) route.config = { ...route.config, picket: { optional: true } }
+    })
+    rewrites.get('/admin/x', { config: { picket: true }, exposeHeadRoute: false }, async () => ({}))
+    rewrites.get('/admin/y', { exposeHeadRoute: false }, async () => ({}))
+    const rewritten = await readyError(rewrites)
+    t.same(rewritten.routes, ['GET /admin/x', 'GET /admin/y'])
+    t.match(rewritten.message, 'GET /admin/x: its config.picket was changed after fastify-picket read it')
+    t.match(rewritten.message, 'GET /admin/y: its config.picket was set after fastify-picket read the route')
+  },
+)

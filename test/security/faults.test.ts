@@ -14,6 +14,7 @@ import { PicketClient } from '../../src/client/index.js'
 import picket, { type PicketPluginOptions } from '../../src/fastify/index.js'
 import { prepareSiweLogin } from '../../tools/siwe-login.js'
 import { DOMAIN, PROJECT, startStack } from '../fastify/support/stack.js'
+import { localVerify } from '../support/local-verify.js'
 import { startRecordingServer } from '../support/recording-server.js'
 import { startRedisServer } from '../support/redis-server.js'
 import {
@@ -64,7 +65,7 @@ async function pluginApp(
   options: Partial<PicketPluginOptions> & { client: PicketClient },
 ): Promise<FastifyInstance> {
   const app = Fastify()
-  await app.register(picket, { routes: { allowedDomains: [DOMAIN] }, ...options })
+  await app.register(picket, { chain: 'localhost', allowedDomains: [DOMAIN], routes: {}, ...options })
   app.get('/me', { config: { picket: true } }, async (request) => ({
     wallet: request.picketUser!.walletAddress,
   }))
@@ -168,7 +169,7 @@ t.test('JWKS down or hanging before warm-up: 503 within the timeout, then recove
   const { accessToken } = await stack.login(stack.outsider)
   for (const mode of ['refuse', 'hang'] as const) {
     await proxy.set(mode)
-    const app = await pluginApp({ client: stack.client, verify, cache: false })
+    const app = await pluginApp({ client: stack.client, chain: 'localhost', verify, cache: false })
     failedClosed(t, await timed(app, { url: '/me', headers: bearer(accessToken) }), `JWKS ${mode}`)
     failedClosed(t, await timed(app, { url: '/me', headers: bearer(accessToken) }), `JWKS ${mode}, again`)
     await proxy.set('pass')
@@ -187,6 +188,7 @@ t.test(
     t.teardown(() => proxy.close())
     const app = await pluginApp({
       client: stack.client,
+      chain: 'localhost',
       cache: false,
       verify: {
         jwks: `${proxy.origin}/api/v1/.well-known/jwks.json`,
@@ -241,6 +243,7 @@ t.test('key rotation: a new kid appears; old tokens keep working until they expi
   jwks.script({ json: { keys: [oldKey.publicJwk] } })
   const app = await pluginApp({
     client: stack.client,
+    chain: 'localhost',
     cache: false,
     verify: {
       jwks: jwks.url('/jwks.json'),
@@ -308,12 +311,11 @@ t.test('chain RPC down or slow during login and during revalidate', async (t) =>
   const app = Fastify()
   await app.register(picket, {
     client,
-    verify: {
-      jwks: `${authority.url}/.well-known/jwks.json`,
-      audience: PROJECT.id,
-      issuer: authority.issuer,
-    },
-    routes: { allowedDomains: [DOMAIN], requirements: { contractAddress: stack.pass } },
+    chain: 'localhost',
+    verify: localVerify(authority, PROJECT.id),
+    allowedDomains: [DOMAIN],
+    requirements: { contractAddress: stack.pass },
+    routes: {},
     revalidateCache: { ttl: 0 },
   })
   app.get(

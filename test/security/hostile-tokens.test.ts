@@ -11,6 +11,7 @@ import { CompactSign, type CryptoKey, exportJWK, generateKeyPair, importJWK, typ
 import t from 'tap'
 import { startAuthority } from '../../src/authority/index.js'
 import { PicketClient } from '../../src/client/index.js'
+import { withLowS } from '../../src/core/bearer-token.js'
 import { MAX_TOKEN_LENGTH } from '../../src/core/index.js'
 import picket, { type PicketPluginOptions } from '../../src/fastify/index.js'
 import { ISSUER, PROJECT, startStack } from '../fastify/support/stack.js'
@@ -83,9 +84,13 @@ async function sign(
   const header = { alg, typ: 'JWT', kid: authorityKid, ...options.header }
   const key = options.key ?? authorityPrivateKey
   if (typeof claims === 'object' && claims !== null && !Array.isArray(claims)) {
-    return new SignJWT(claims as Record<string, unknown>).setProtectedHeader(header as never).sign(key)
+    return withLowS(
+      await new SignJWT(claims as Record<string, unknown>).setProtectedHeader(header as never).sign(key),
+    )
   }
-  return new CompactSign(Buffer.from(JSON.stringify(claims))).setProtectedHeader(header as never).sign(key)
+  return withLowS(
+    await new CompactSign(Buffer.from(JSON.stringify(claims))).setProtectedHeader(header as never).sign(key),
+  )
 }
 
 /**
@@ -348,7 +353,7 @@ const modes: Record<string, () => Partial<PicketPluginOptions>> = {
 
 async function buildApp(mode: string): Promise<FastifyInstance> {
   const app = Fastify()
-  await app.register(picket, { client: stack.client, ...modes[mode]!() })
+  await app.register(picket, { client: stack.client, chain: 'localhost', ...modes[mode]!() })
   app.get('/me', { config: { picket: true } }, async (request) => ({
     wallet: request.picketUser!.walletAddress,
   }))
@@ -437,7 +442,7 @@ for (const mode of Object.keys(modes)) {
           const roomy = Fastify({
             http: { maxHeaderSize: 256 * 1024 },
           } as never) as unknown as FastifyInstance
-          await roomy.register(picket, { client: stack.client, ...modes[mode]!() })
+          await roomy.register(picket, { client: stack.client, chain: 'localhost', ...modes[mode]!() })
           roomy.get('/me', { config: { picket: true } }, async () => ({}))
           await roomy.listen({ port: 0, host: '127.0.0.1' })
           t.teardown(() => roomy.close())

@@ -136,6 +136,7 @@ async function startPlugin(authority: RunningAuthority, mode: 'local' | 'remote'
   const app = Fastify()
   await app.register(picket, {
     client,
+    chain: 'localhost',
     ...(mode === 'local'
       ? { verify: { jwks: `${authority.url}/.well-known/jwks.json`, audience: PROJECT.id, issuer: ISSUER } }
       : {}),

@@ -298,13 +298,15 @@ t.test('concurrent replay: 20 parallel submissions (some malleated) mint exactly
 t.test('through the plugin: /auth/login checks the domain itself and replays mint one token', async (t) => {
   const app = Fastify()
   await app.register(picket, {
+    chain: 'localhost',
     client: new PicketClient(SIWE_PROJECT.secretKey, { baseURL: authority.url }),
     verify: {
       jwks: `${authority.url}/.well-known/jwks.json`,
       audience: SIWE_PROJECT.id,
       issuer: authority.issuer,
     },
-    routes: { allowedDomains: ['localhost:3000'] },
+    allowedDomains: ['localhost:3000'],
+    routes: {},
   })
   t.teardown(() => app.close())
   const account = evmWallet()

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
+import { withLowS } from '../../src/core/bearer-token.js'
 import type { AccessTokenPayload } from '../../src/core/types.js'
 
 export interface SigningKey {
@@ -36,13 +37,17 @@ export function claimsFor(overrides: Partial<AccessTokenPayload> = {}): AccessTo
     aud: AUDIENCE,
     tid: randomUUID(),
     ver: 1,
+    // The site it was signed in on, as the bundled authority records it.
+    domain: 'localhost:3000',
     ...overrides,
   }
 }
 
 /** Signs `claims` (all of them, including iat/exp) with ES256 and the key's `kid`. */
 export async function mintToken(key: SigningKey, claims: object = claimsFor()): Promise<string> {
-  return new SignJWT({ ...claims })
+  const token = await new SignJWT({ ...claims })
     .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: key.kid })
     .sign(key.privateKey)
+  // As an issuer must: verifiers accept only the low-s form of an ES256 signature.
+  return withLowS(token)
 }

@@ -3,7 +3,13 @@ import { fileURLToPath } from 'node:url'
 import type { Abi, Hex } from 'viem'
 
 /** The contracts under `contracts/`, one per file, named after the file; sorted, as in artifacts.json. */
-export const CONTRACT_NAMES = ['DemoERC1155', 'DemoERC1271Wallet', 'DemoERC20', 'DemoERC721'] as const
+export const CONTRACT_NAMES = [
+  'DemoERC1155',
+  'DemoERC1271Wallet',
+  'DemoERC20',
+  'DemoERC721',
+  'DemoEchoWallet',
+] as const
 export type ContractName = (typeof CONTRACT_NAMES)[number]
 
 export interface Artifact {

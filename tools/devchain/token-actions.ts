@@ -13,6 +13,8 @@ export interface TokenActions {
   deployERC1155(opts?: { uri?: string; from?: Hex }): Promise<Address>
   /** A smart-contract wallet whose ERC-1271 signatures are `owner`'s ECDSA signatures. */
   deployERC1271Wallet(owner: Address, opts?: { from?: Hex }): Promise<Address>
+  /** A hostile contract that answers every call with its calldata (security tests). */
+  deployEchoWallet(opts?: { from?: Hex }): Promise<Address>
 
   /** Mints are open on the demo tokens; they are sent by the chain's first account. */
   mintERC20(token: Address, to: Address, amount: bigint): Promise<Hash>
@@ -61,6 +63,7 @@ export function createTokenActions(clients: DevClients, defaultSigner: Hex): Tok
       deploy('DemoERC721', [name, symbol], from),
     deployERC1155: ({ uri = '', from } = {}) => deploy('DemoERC1155', [uri], from),
     deployERC1271Wallet: (owner, { from } = {}) => deploy('DemoERC1271Wallet', [owner], from),
+    deployEchoWallet: ({ from } = {}) => deploy('DemoEchoWallet', [], from),
 
     mintERC20: (token, to, amount) =>
       send(defaultSigner, (w) =>

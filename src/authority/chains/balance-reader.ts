@@ -1,8 +1,11 @@
 import type { PublicClient } from 'viem'
-import type { Requirements, TokenBalances } from '../../core/types.js'
+import { requirementsKey } from '../../core/requirements.js'
+import type { Requirements } from '../../core/types.js'
 import { throwIfAborted } from './abort.js'
+import type { BalanceReading } from './balance-reading.js'
+import { ReadPool, SharedReads } from './concurrency.js'
 import { resolveDisplayAddress as resolveEnsDisplayAddress } from './display-address.js'
-import { TokenGatingUnsupportedError } from './errors.js'
+import { ChainUnavailableError, TokenGatingUnsupportedError } from './errors.js'
 import { readEvmBalances } from './evm-balances.js'
 import { createEvmClients } from './evm-clients.js'
 import type { ChainDefinition } from './registry.js'
@@ -14,7 +17,8 @@ export interface BalanceReader {
    * Reads balances for every token requirement in `requirements` (canonical, from core's
    * normalizeRequirements) that applies to the chain type: `contractAddress` on EVM chains,
    * `tokenIds`/`collection`/`creatorAddress` on Solana. Keys are the requirement strings as
-   * received (§2.11); other categories are left out. Never a pass on failure.
+   * received (§2.11); other categories are left out. EVM reads with `tokenIds` also return the
+   * per-id balances (`tokenIdBalances`). Never a pass on failure.
    *
    * @throws TokenGatingUnsupportedError the chain has token requirements but no way to check them
    * @throws InvalidAddressError a wallet/contract/mint/collection/creator address is malformed
@@ -27,7 +31,7 @@ export interface BalanceReader {
     walletAddress: string,
     requirements: Requirements,
     opts?: { signal?: AbortSignal },
-  ): Promise<TokenBalances>
+  ): Promise<BalanceReading>
   /** ENS name for EVM chains whose RPC resolves one, else the address; never throws, short timeout. */
   resolveDisplayAddress(chain: ChainDefinition, walletAddress: string): Promise<string>
   /** viem PublicClient for an EVM chain with rpcUrl (cached per chain), e.g. for ERC-1271 checks. */
@@ -36,6 +40,10 @@ export interface BalanceReader {
 }
 
 export interface BalanceReaderOptions {
+  /** Chain reads in flight at once across all requests (default 32); more wait their turn. */
+  maxConcurrentReads?: number
+  /** Chain reads in flight at once for one request (default 4). */
+  maxReadsPerRequest?: number
   /** Milliseconds per RPC call. Default 5000. */
   timeout?: number
   /** fetch used for every RPC call (viem transport and Solana JSON-RPC). Default: global fetch. */
@@ -55,6 +63,28 @@ export function createBalanceReader(opts: BalanceReaderOptions = {}): BalanceRea
   const ensTimeout = opts.ensTimeout ?? Math.min(timeout, 2000)
   const clients = createEvmClients({ timeout, fetch: opts.fetch })
   const detector = createTokenStandardDetector({ max: opts.tokenStandardCacheSize ?? 1000 })
+  const pool = new ReadPool(opts.maxConcurrentReads ?? 32)
+  const perRequest = opts.maxReadsPerRequest ?? 4
+  const shared = new SharedReads<BalanceReading>()
+
+  /** The reads of one question, each through the pool, on the shared read's signal. */
+  function read(
+    chain: ChainDefinition,
+    walletAddress: string,
+    requirements: Requirements,
+    signal: AbortSignal,
+  ): Promise<BalanceReading> {
+    const limits = { run: <T>(call: () => Promise<T>) => pool.run(call, signal), perRequest }
+    if (chain.chainType === 'ethereum') {
+      return readEvmBalances({ clients, detector, limits }, chain, walletAddress, requirements, signal)
+    }
+    return readSolanaBalances(chain, walletAddress, requirements, {
+      timeout,
+      signal,
+      fetch: opts.fetch,
+      limits,
+    }).then((tokenBalances) => ({ tokenBalances }))
+  }
 
   return {
     async readBalances(chain, walletAddress, requirements, readOpts = {}) {
@@ -64,16 +94,26 @@ export function createBalanceReader(opts: BalanceReaderOptions = {}): BalanceRea
         if (chain.chainType === 'flow' && hasAnyTokenRequirement(requirements)) {
           throw new TokenGatingUnsupportedError(chain.slug, 'token balances are not implemented for Flow')
         }
-        return {}
+        return { tokenBalances: {} }
       }
       if (!chain.authorizationSupported || chain.rpcUrl === undefined) {
         throw new TokenGatingUnsupportedError(chain.slug, 'no RPC endpoint is configured for this chain')
       }
       throwIfAborted(signal, chain)
-      if (chain.chainType === 'ethereum') {
-        return readEvmBalances({ clients, detector }, chain, walletAddress, requirements, signal)
+      // Identical questions in flight share one read, which stops when no one waits any more.
+      const key = `${chain.slug}\n${chain.rpcUrl}\n${walletAddress}\n${requirementsKey(requirements)}`
+      try {
+        return await shared.run(key, signal, (sharedSignal) =>
+          read(chain, walletAddress, requirements, sharedSignal),
+        )
+      } catch (error) {
+        if (signal?.aborted && error === signal.reason) {
+          throw new ChainUnavailableError(chain.slug, 'request aborted before the chain answered', {
+            cause: error,
+          })
+        }
+        throw error
       }
-      return readSolanaBalances(chain, walletAddress, requirements, { timeout, signal, fetch: opts.fetch })
     },
     resolveDisplayAddress(chain, walletAddress) {
       return resolveEnsDisplayAddress(clients.clientFor(chain), chain, walletAddress, ensTimeout)

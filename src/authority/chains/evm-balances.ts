@@ -1,28 +1,39 @@
-import { type Address, formatUnits, type PublicClient } from 'viem'
-import type { Requirements, TokenBalances } from '../../core/types.js'
-import { withAbort } from './abort.js'
+import { type Address, formatUnits, isAddressEqual, type PublicClient } from 'viem'
+import { tokenIdKey } from '../../core/claims-satisfy.js'
+import type { Requirements, TokenBalances, TokenIdBalances } from '../../core/types.js'
+import { throwIfAborted, withAbort } from './abort.js'
 import { toEvmAddress } from './addresses.js'
+import type { BalanceReading } from './balance-reading.js'
+import { mapLimited, type ReadLimits } from './concurrency.js'
 import { ChainUnavailableError, InvalidRequirementError, UnsupportedTokenError } from './errors.js'
 import type { EvmClients } from './evm-clients.js'
 import { describeRpcFailure, isContractLevelFailure } from './evm-errors.js'
 import type { ChainDefinition } from './registry.js'
-import { balanceOfAbi, erc1155BalanceOfBatchAbi } from './token-abis.js'
+import { balanceOfAbi, erc721OwnerOfAbi, erc1155BalanceOfBatchAbi } from './token-abis.js'
 import type { TokenStandard, TokenStandardDetector } from './token-standard.js'
 
 export interface EvmBalanceDeps {
   clients: EvmClients
   detector: TokenStandardDetector
+  /** Every RPC call goes through `run` (the reader's pool); a request runs `perRequest` at once. */
+  limits?: ReadLimits
 }
+
+const UNLIMITED: ReadLimits = { run: (call) => call(), perRequest: Number.POSITIVE_INFINITY }
 
 /**
  * EVM balances (§6.1): only `contractAddress` applies. The balance is reported under
  * `tokenBalances.contractAddress[<requirement string as received>]` (§2.11):
  * - ERC-20: `balanceOf(owner)` scaled by `decimals()`, a plain decimal string ("1.5", "100");
- * - ERC-721: `balanceOf(owner)`, the number of NFTs held;
- * - ERC-1155: the sum of the owner's balances of the listed `tokenIds` (deduplicated). The
- *   per-id amounts are deliberately *not* also reported under `tokenBalances.tokenIds`:
- *   picket-js' meetsAuthRequirements adds every category into one running total (§6.3), so
- *   reporting both would count each token twice and let a holder of 1 pass a minimum of 2.
+ *   `tokenIds` are refused (fungible tokens have none);
+ * - ERC-721: `balanceOf(owner)`, the number of NFTs held; with `tokenIds`, the number of those
+ *   ids the owner holds, each asked with `ownerOf(id)`;
+ * - ERC-1155: the sum of the owner's balances of the listed `tokenIds` (deduplicated), from one
+ *   `balanceOfBatch`.
+ * With `tokenIds`, the per-id amounts are also returned as `tokenIdBalances` (this package's
+ * own claim), so a token proves which ids were held; they are deliberately *not* reported under
+ * Picket's `tokenBalances.tokenIds`: picket-js adds every category into one running total
+ * (§6.3), so reporting both would count each token twice.
  */
 export async function readEvmBalances(
   deps: EvmBalanceDeps,
@@ -30,19 +41,35 @@ export async function readEvmBalances(
   walletAddress: string,
   requirements: Requirements,
   signal?: AbortSignal,
-): Promise<TokenBalances> {
+): Promise<BalanceReading> {
   const requested = requirements.contractAddress
-  if (requested === undefined) return {}
+  if (requested === undefined) return { tokenBalances: {} }
   const owner = toEvmAddress(chain.slug, walletAddress, 'wallet')
   const contract = toEvmAddress(chain.slug, requested, 'contract')
   const client = deps.clients.clientFor(chain)
   if (!client) throw new ChainUnavailableError(chain.slug, 'no rpcUrl configured')
 
   const standard = await deps.detector.detect(client, chain, contract, signal)
-  const ids = standard.kind === 'erc1155' ? erc1155Ids(chain, contract, requirements.tokenIds) : []
+  const ids = tokenIds(chain, contract, standard, requirements.tokenIds)
+  const limits = deps.limits ?? UNLIMITED
+  let perId: Map<string, bigint> | undefined
   let balance: string
   try {
-    balance = await withAbort(readBalance(client, standard, contract, owner, ids), signal, chain)
+    if (ids === undefined) {
+      balance = await withAbort(
+        limits.run(() => readWholeBalance(client, standard, contract, owner)),
+        signal,
+        chain,
+      )
+    } else {
+      const stopped = () => throwIfAborted(signal, chain)
+      perId = await withAbort(
+        readIdBalances(client, standard, contract, owner, ids, limits, stopped),
+        signal,
+        chain,
+      )
+      balance = [...perId.values()].reduce((sum, amount) => sum + amount, 0n).toString()
+    }
   } catch (err) {
     if (!isContractLevelFailure(err)) {
       if (err instanceof ChainUnavailableError) throw err
@@ -60,70 +87,116 @@ export async function readEvmBalances(
       },
     )
   }
-  return { contractAddress: { [requested]: balance } }
+  const tokenBalances: TokenBalances = { contractAddress: { [requested]: balance } }
+  if (!perId) return { tokenBalances }
+  const tokenIdBalances: TokenIdBalances = {
+    [contract.toLowerCase()]: Object.fromEntries([...perId].map(([id, amount]) => [id, amount.toString()])),
+  }
+  return { tokenBalances, tokenIdBalances }
 }
 
-async function readBalance(
+async function readWholeBalance(
   client: PublicClient,
   standard: TokenStandard,
   contract: Address,
   owner: Address,
-  ids: readonly bigint[],
 ): Promise<string> {
-  switch (standard.kind) {
-    case 'erc20': {
-      const units = await client.readContract({
-        address: contract,
-        abi: balanceOfAbi,
-        functionName: 'balanceOf',
-        args: [owner],
-      })
-      return formatUnits(units, standard.decimals)
-    }
-    case 'erc721': {
-      const count = await client.readContract({
-        address: contract,
-        abi: balanceOfAbi,
-        functionName: 'balanceOf',
-        args: [owner],
-      })
-      return count.toString()
-    }
-    case 'erc1155': {
-      if (ids.length === 0) return '0'
-      // One balanceOfBatch (mandatory in EIP-1155) instead of a balanceOf per id.
-      const amounts = await client.readContract({
+  const units = await client.readContract({
+    address: contract,
+    abi: balanceOfAbi,
+    functionName: 'balanceOf',
+    args: [owner],
+  })
+  return standard.kind === 'erc20' ? formatUnits(units, standard.decimals) : units.toString()
+}
+
+/** Balance of each id (keyed by its decimal form): ERC-1155 in one call, ERC-721 by ownership. */
+async function readIdBalances(
+  client: PublicClient,
+  standard: TokenStandard,
+  contract: Address,
+  owner: Address,
+  ids: ReadonlyMap<string, bigint>,
+  limits: ReadLimits,
+  stopped: () => void,
+): Promise<Map<string, bigint>> {
+  const keys = [...ids.keys()]
+  const values = [...ids.values()]
+  // An empty list is a requirement no one meets (fail closed), not a call with no ids.
+  if (values.length === 0) return new Map()
+  if (standard.kind === 'erc1155') {
+    // One balanceOfBatch (mandatory in EIP-1155) instead of a balanceOf per id.
+    const amounts = await limits.run(() =>
+      client.readContract({
         address: contract,
         abi: erc1155BalanceOfBatchAbi,
         functionName: 'balanceOfBatch',
-        args: [ids.map(() => owner), [...ids]],
-      })
-      return amounts.reduce((sum, amount) => sum + amount, 0n).toString()
-    }
+        args: [values.map(() => owner), values],
+      }),
+    )
+    if (amounts.length !== values.length)
+      throw new Error('balanceOfBatch answered the wrong number of balances')
+    return new Map(keys.map((key, i) => [key, amounts[i]!]))
   }
+  // ERC-721: an id is held when ownerOf names the wallet. ownerOf reverts for ids that do not
+  // exist (EIP-721), which means "not held"; any other failure propagates.
+  // A few at a time per request (and through the reader's pool): ids are capped, but a list of
+  // them must not become a burst of calls; a request that ends stops starting new ones.
+  const held = await mapLimited(values, limits.perRequest, async (id) => {
+    stopped()
+    try {
+      const holder = await limits.run(() =>
+        client.readContract({
+          address: contract,
+          abi: erc721OwnerOfAbi,
+          functionName: 'ownerOf',
+          args: [id],
+        }),
+      )
+      return isAddressEqual(holder, owner) ? 1n : 0n
+    } catch (err) {
+      if (isContractLevelFailure(err)) return 0n
+      throw err
+    }
+  })
+  return new Map(keys.map((key, i) => [key, held[i]!]))
 }
 
 const UINT256_MAX = 2n ** 256n - 1n
 
-/** ERC-1155 balances exist only per id, and a wallet's ids cannot be enumerated on chain. */
-function erc1155Ids(
+/**
+ * The distinct ids a requirement names, or `undefined` for a whole-contract read. ERC-1155
+ * balances exist only per id (a wallet's ids cannot be enumerated on chain); ERC-20 has no ids.
+ */
+function tokenIds(
   chain: ChainDefinition,
   contract: Address,
-  tokenIds: readonly string[] | undefined,
-): bigint[] {
-  if (tokenIds === undefined) {
+  standard: TokenStandard,
+  tokenIdsInput: readonly string[] | undefined,
+): Map<string, bigint> | undefined {
+  if (tokenIdsInput === undefined) {
+    if (standard.kind === 'erc1155') {
+      throw new InvalidRequirementError(
+        chain.slug,
+        `Contract ${contract} is an ERC1155 token: list the token ids to count in tokenIds`,
+      )
+    }
+    return undefined
+  }
+  if (standard.kind === 'erc20') {
     throw new InvalidRequirementError(
       chain.slug,
-      `Contract ${contract} is an ERC1155 token: list the token ids to count in tokenIds`,
+      `Contract ${contract} is an ERC20 token: it has no token ids, remove tokenIds`,
     )
   }
-  const ids = new Set<bigint>()
-  for (const id of tokenIds) {
-    const value = /^(\d{1,78}|0x[0-9a-fA-F]{1,64})$/.test(id) ? BigInt(id) : -1n
+  const ids = new Map<string, bigint>()
+  for (const id of tokenIdsInput) {
+    const key = tokenIdKey(id)
+    const value = key === undefined ? -1n : BigInt(key)
     if (value < 0n || value > UINT256_MAX) {
-      throw new InvalidRequirementError(chain.slug, `ERC1155 token id ${JSON.stringify(id)} is not a uint256`)
+      throw new InvalidRequirementError(chain.slug, `Token id ${JSON.stringify(id)} is not a uint256`)
     }
-    ids.add(value)
+    ids.set(key!, value)
   }
-  return [...ids]
+  return ids
 }

@@ -4,6 +4,7 @@
  */
 export * from './addresses.js'
 export * from './balance-reader.js'
+export type * from './balance-reading.js'
 export * from './errors.js'
 export * from './json-rpc.js'
 export * from './registry.js'

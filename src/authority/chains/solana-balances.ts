@@ -2,6 +2,7 @@ import { addDecimals, formatDecimal } from '../../core/decimal.js'
 import { isRecord } from '../../core/is-record.js'
 import type { Requirements, TokenBalances } from '../../core/types.js'
 import { assertSolanaAddress } from './addresses.js'
+import { mapLimited, type ReadLimits } from './concurrency.js'
 import { type AddressRole, ChainUnavailableError, InvalidAddressError } from './errors.js'
 import {
   callJsonRpc,
@@ -22,6 +23,8 @@ export interface SolanaReadOptions {
   timeout: number
   signal?: AbortSignal | undefined
   fetch?: typeof fetch | undefined
+  /** Every RPC call goes through `run` (the reader's pool); a request runs `perRequest` at once. */
+  limits?: ReadLimits
 }
 
 /** DAS pages are at most 1000 items. */
@@ -53,8 +56,24 @@ export async function readSolanaBalances(
     assertSolanaAddress(chain.slug, requirements.creatorAddress, 'creator')
   }
 
-  const call = <R>(url: string, method: string, params: unknown) =>
-    callSolana<R>(chain, url, method, params, walletAddress, options)
+  // The first failure ends the whole read: the answer is already 424, so the calls still running
+  // (or waiting for the pool) stop instead of going on for a client that has its answer.
+  const failed = new AbortController()
+  const signal = options.signal ? AbortSignal.any([options.signal, failed.signal]) : failed.signal
+  const limits = options.limits ?? { run: <T>(read: () => Promise<T>) => read(), perRequest: 4 }
+  const call = async <R>(url: string, method: string, params: unknown): Promise<R> => {
+    if (signal.aborted) throw new ChainUnavailableError(chain.slug, 'the read was stopped')
+    try {
+      return await limits.run(() =>
+        callSolana<R>(chain, url, method, params, walletAddress, { ...options, signal }),
+      )
+    } catch (error) {
+      failed.abort(error)
+      throw error
+    }
+  }
+  const keyed = (keys: readonly string[], read: (key: string) => Promise<string>) =>
+    keyedLimited(keys, limits.perRequest, read)
 
   const [tokenIds, collection, creatorAddress] = await Promise.all([
     requirements.tokenIds?.length
@@ -85,13 +104,17 @@ export async function readSolanaBalances(
 
 type Call = <R>(url: string, method: string, params: unknown) => Promise<R>
 
-/** Reads each distinct key once; the result is keyed by the requirement strings as received (§2.11). */
-async function keyed(
+/**
+ * Reads each distinct key once, `limit` at a time; the result is keyed by the requirement
+ * strings as received (§2.11).
+ */
+async function keyedLimited(
   keys: readonly string[],
+  limit: number,
   read: (key: string) => Promise<string>,
 ): Promise<Record<string, string>> {
   const distinct = [...new Set(keys)]
-  const values = await Promise.all(distinct.map(read))
+  const values = await mapLimited(distinct, limit, read)
   const out: Record<string, string> = {}
   distinct.forEach((key, i) => {
     out[key] = values[i] as string

@@ -14,3 +14,5 @@ export const balanceOfAbi = parseAbi(['function balanceOf(address owner) view re
 export const erc1155BalanceOfBatchAbi = parseAbi([
   'function balanceOfBatch(address[] accounts, uint256[] ids) view returns (uint256[])',
 ])
+
+export const erc721OwnerOfAbi = parseAbi(['function ownerOf(uint256 tokenId) view returns (address)'])

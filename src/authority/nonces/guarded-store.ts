@@ -1,5 +1,5 @@
-import { AuthorityError } from '../errors.js'
-import type { NonceStore } from './store.js'
+import { serviceUnavailable } from '../errors.js'
+import { type NonceStore, NonceStoreFullError } from './store.js'
 
 /**
  * Wraps a store so that its failures (Redis down, timeouts) answer 503 instead of 500: the
@@ -10,12 +10,15 @@ export function guardNonceStore(store: NonceStore): NonceStore {
     try {
       return await operation()
     } catch (error) {
-      throw Object.assign(
-        new AuthorityError(503, 'service_unavailable', 'Nonce store unavailable, try again'),
-        {
-          cause: error,
-        },
-      )
+      if (error instanceof NonceStoreFullError) {
+        // Live nonces are never evicted to make room: that would fail sign-ins already signed.
+        throw serviceUnavailable(
+          'Too many sign-ins are in progress; try again shortly',
+          error.retryAfter,
+          error,
+        )
+      }
+      throw serviceUnavailable('Nonce store unavailable, try again', 5, error)
     }
   }
   return {

@@ -1,13 +1,14 @@
 import { LRUCache } from 'lru-cache'
 import { generateNonce } from './nonce.js'
-import type { NonceStore } from './store.js'
+import { DEFAULT_MAX_LIVE_NONCES, type NonceStore, NonceStoreFullError } from './store.js'
 
 export interface MemoryNonceStoreOptions {
   /** Seconds a nonce stays alive. */
   ttlSeconds: number
   /**
-   * Upper bound on live nonces. Beyond it the least recently issued are dropped (their
-   * owners simply ask again), so a flood of nonce requests cannot exhaust memory.
+   * Upper bound on live nonces (default 100 000). When it is reached a new nonce is refused
+   * (503) until live ones expire or are used; live ones are never evicted, since a wallet may
+   * have signed one already.
    */
   maxEntries?: number
 }
@@ -17,8 +18,10 @@ export interface MemoryNonceStoreOptions {
  * without interleaving, so the check-and-delete in `consume` is atomic by construction.
  */
 export function createMemoryNonceStore(options: MemoryNonceStoreOptions): NonceStore {
+  const max = options.maxEntries ?? DEFAULT_MAX_LIVE_NONCES
   const cache = new LRUCache<string, string>({
-    max: options.maxEntries ?? 100_000,
+    // One spare slot: the store refuses before the LRU would ever evict.
+    max: max + 1,
     ttl: options.ttlSeconds * 1000,
     // Re-requests return the same nonce without extending its life (§4.4).
     updateAgeOnGet: false,
@@ -28,6 +31,10 @@ export function createMemoryNonceStore(options: MemoryNonceStoreOptions): NonceS
     async issue(key) {
       const live = cache.get(key)
       if (live !== undefined) return live
+      if (cache.size >= max) {
+        cache.purgeStale()
+        if (cache.size >= max) throw new NonceStoreFullError(Math.max(1, Math.ceil(options.ttlSeconds / 4)))
+      }
       const nonce = generateNonce()
       cache.set(key, nonce)
       return nonce

@@ -25,3 +25,17 @@ export function nonceKey(projectId: string, chainType: ChainType, walletAddress:
   const address = chainType === 'ethereum' ? walletAddress.toLowerCase() : walletAddress
   return `${projectId}:${chainType}:${address}`
 }
+
+/**
+ * The store holds as many live nonces as it may: a new one is refused (503 with Retry-After)
+ * rather than an older live one evicted, which would fail a login its wallet already signed.
+ */
+export class NonceStoreFullError extends Error {
+  constructor(readonly retryAfter: number) {
+    super('the nonce store is full')
+    this.name = 'NonceStoreFullError'
+  }
+}
+
+/** Default bound on live nonces, per store (memory) or per key prefix (Redis). */
+export const DEFAULT_MAX_LIVE_NONCES = 100_000

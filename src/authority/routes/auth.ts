@@ -3,7 +3,7 @@ import type { AuthResponse } from '../../core/types.js'
 import { decideRequirements } from '../authorization.js'
 import { invalidSignature, parameterInvalid, permissionDenied } from '../errors.js'
 import { nonceKey } from '../nonces/store.js'
-import { assertWalletAddress, chainFromBody, projectOf } from '../request-context.js'
+import { assertWalletAddress, chainFromBody, clientGoneSignal, projectOf } from '../request-context.js'
 import { normalizeAuthRequest } from '../request-normalization.js'
 import type { AuthorityRuntime } from '../runtime.js'
 import { verifyWalletSignature } from '../signatures/index.js'
@@ -26,7 +26,7 @@ import { canonicalWalletAddress } from '../wallet-address.js'
  * until it expires instead of signing again.
  */
 export function registerAuthRoute(app: FastifyInstance, runtime: AuthorityRuntime): void {
-  app.post('/auth', { bodyLimit: runtime.bodyLimit }, async (request): Promise<AuthResponse> => {
+  app.post('/auth', { bodyLimit: runtime.bodyLimit }, async (request, reply): Promise<AuthResponse> => {
     const project = projectOf(request)
     const body = normalizeAuthRequest(request.body)
     const chain = chainFromBody(runtime, body.chain)
@@ -59,15 +59,34 @@ export function registerAuthRoute(app: FastifyInstance, runtime: AuthorityRuntim
     const walletAddress = canonicalWalletAddress(chain, body.walletAddress)
     // The ENS lookup runs alongside the balance read; it never throws (a failed lookup shows the address).
     const displayAddress = runtime.balances.resolveDisplayAddress(chain, walletAddress)
-    const decision = await decideRequirements(runtime.balances, chain, walletAddress, body.requirements)
+    const decision = await decideRequirements(
+      runtime.balances,
+      chain,
+      walletAddress,
+      body.requirements,
+      clientGoneSignal(reply),
+    )
     if (!decision.allowed) throw permissionDenied(decision.reason ?? 'Requirements not met')
 
     if (!(await runtime.nonces.consume(key, nonce))) throw invalidSignature('this signature was already used')
-    return mintAuthResponse(runtime, request, app.prefix, project, {
-      chain: chain.slug,
-      walletAddress,
-      displayAddress: await displayAddress,
-      tokenBalances: decision.tokenBalances,
-    })
+    return mintAuthResponse(
+      runtime,
+      request,
+      app.prefix,
+      project,
+      {
+        chain: chain.slug,
+        walletAddress,
+        displayAddress: await displayAddress,
+        tokenBalances: decision.tokenBalances,
+      },
+      {
+        ...(decision.tokenIdBalances ? { tokenIdBalances: decision.tokenIdBalances } : {}),
+        // The site the wallet signed in to: relying parties refuse tokens signed for others.
+        ...(project.format === 'siwe' && body.context?.domain
+          ? { domain: body.context.domain.toLowerCase() }
+          : {}),
+      },
+    )
   })
 }

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify'
-import { isAllowedWallet, meetsRequirements, mergeTokenBalances } from '../../core/index.js'
+import { claimsSatisfy, mergeTokenBalances, mergeTokenIdBalances } from '../../core/index.js'
 import type { AuthResponse } from '../../core/types.js'
 import { decideRequirements } from '../authorization.js'
 import { permissionDenied } from '../errors.js'
-import { projectOf } from '../request-context.js'
+import { clientGoneSignal, projectOf } from '../request-context.js'
 import { normalizeAuthzRequest } from '../request-normalization.js'
 import type { AuthorityRuntime } from '../runtime.js'
 import { mintAuthResponse } from '../tokens/mint.js'
@@ -20,25 +20,36 @@ import { userOf, verifyProjectToken } from './access-token.js'
  *   must not extend a session, or a stolen token could be kept alive forever through `authz`.
  */
 export function registerAuthzRoute(app: FastifyInstance, runtime: AuthorityRuntime): void {
-  app.post('/authz', { bodyLimit: runtime.bodyLimit }, async (request): Promise<AuthResponse> => {
+  app.post('/authz', { bodyLimit: runtime.bodyLimit }, async (request, reply): Promise<AuthResponse> => {
     const project = projectOf(request)
     const body = normalizeAuthzRequest(request.body)
     const { claims, chain } = await verifyProjectToken(runtime, app, request, project, body.accessToken)
     const { requirements } = body
 
-    const satisfiedByToken =
-      meetsRequirements(claims, requirements) ||
-      isAllowedWallet(claims.walletAddress, requirements, chain.chainType)
-    if (!body.revalidate && satisfiedByToken) return { accessToken: body.accessToken, user: userOf(claims) }
+    if (!body.revalidate && claimsSatisfy(claims, requirements)) {
+      return { accessToken: body.accessToken, user: userOf(claims) }
+    }
 
-    const decision = await decideRequirements(runtime.balances, chain, claims.walletAddress, requirements)
+    const decision = await decideRequirements(
+      runtime.balances,
+      chain,
+      claims.walletAddress,
+      requirements,
+      clientGoneSignal(reply),
+    )
     if (!decision.allowed) throw permissionDenied(decision.reason ?? 'Requirements not met')
+    const tokenIdBalances = mergeTokenIdBalances(claims.tokenIdBalances, decision.tokenIdBalances)
     return mintAuthResponse(
       runtime,
       request,
       app.prefix,
       project,
       { ...userOf(claims), tokenBalances: mergeTokenBalances(claims.tokenBalances, decision.tokenBalances) },
+      // The new token proves what the old one did, for the same site.
+      {
+        ...(tokenIdBalances ? { tokenIdBalances } : {}),
+        ...(claims.domain ? { domain: claims.domain } : {}),
+      },
       claims.exp,
     )
   })

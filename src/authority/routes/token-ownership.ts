@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify'
-import { addDecimals, hasTokenRequirements, isAllowedWallet, meetsRequirements } from '../../core/index.js'
+import { addDecimals, claimsSatisfy, hasTokenRequirements } from '../../core/index.js'
 import type { TokenBalances, TokenOwnershipResponse } from '../../core/types.js'
 import { assertTokenGatingSupported } from '../authorization.js'
+import type { BalanceReading } from '../chains/balance-reading.js'
 import { parameterInvalid, resourceNotFound } from '../errors.js'
-import { assertWalletAddress } from '../request-context.js'
+import { assertWalletAddress, clientGoneSignal } from '../request-context.js'
 import { normalizeTokenOwnershipRequest } from '../request-normalization.js'
 import type { AuthorityRuntime } from '../runtime.js'
 
@@ -25,7 +26,7 @@ export function registerTokenOwnershipRoute(app: FastifyInstance, runtime: Autho
   app.post<{ Params: { chain: string; walletAddress: string } }>(
     '/chains/:chain/wallets/:walletAddress/tokenOwnership',
     { bodyLimit: runtime.bodyLimit },
-    async (request): Promise<TokenOwnershipResponse> => {
+    async (request, reply): Promise<TokenOwnershipResponse> => {
       const chain = runtime.chains.get(request.params.chain)
       if (!chain) throw resourceNotFound(`Unsupported chain: ${request.params.chain}`)
       const { walletAddress } = request.params
@@ -36,14 +37,17 @@ export function registerTokenOwnershipRoute(app: FastifyInstance, runtime: Autho
           'tokenOwnership needs a requirement: contractAddress, tokenIds, collection, creatorAddress or allowedWallets',
         )
       }
-      let tokenBalances: TokenBalances = {}
+      let reading: BalanceReading = { tokenBalances: {} }
       if (hasTokenRequirements(requirements)) {
         assertTokenGatingSupported(chain, requirements)
-        tokenBalances = await runtime.balances.readBalances(chain, walletAddress, requirements)
+        reading = await runtime.balances.readBalances(chain, walletAddress, requirements, {
+          signal: clientGoneSignal(reply),
+        })
       }
-      const allowed =
-        isAllowedWallet(walletAddress, requirements, chain.chainType) ||
-        (hasTokenRequirements(requirements) && meetsRequirements({ tokenBalances }, requirements))
+      // The rule every token decision uses, on what was just read: the same question gets the
+      // same answer here, from /authz and from a gate.
+      const allowed = claimsSatisfy({ chain: chain.slug, walletAddress, ...reading }, requirements)
+      const { tokenBalances } = reading
       return { allowed, walletAddress, tokenBalance: totalBalance(tokenBalances), tokenBalances }
     },
   )

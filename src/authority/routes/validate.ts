@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { isAllowedWallet, meetsRequirements } from '../../core/index.js'
+import { claimsSatisfy } from '../../core/index.js'
 import type { AccessTokenPayload } from '../../core/types.js'
 import { permissionDenied } from '../errors.js'
 import { projectOf } from '../request-context.js'
@@ -19,11 +19,8 @@ export function registerValidateRoute(app: FastifyInstance, runtime: AuthorityRu
     async (request): Promise<AccessTokenPayload> => {
       const project = projectOf(request)
       const body = normalizeValidateRequest(request.body)
-      const { claims, chain } = await verifyProjectToken(runtime, app, request, project, body.accessToken)
-      const satisfied =
-        meetsRequirements(claims, body.requirements) ||
-        isAllowedWallet(claims.walletAddress, body.requirements, chain.chainType)
-      if (!satisfied) {
+      const { claims } = await verifyProjectToken(runtime, app, request, project, body.accessToken)
+      if (!claimsSatisfy(claims, body.requirements)) {
         throw permissionDenied(
           body.requirements.allowedWallets && Object.keys(body.requirements).length === 1
             ? 'This wallet is not on the list of allowed wallet addresses'

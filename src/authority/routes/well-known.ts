@@ -22,9 +22,8 @@ export function registerWellKnownRoutes(app: FastifyInstance, runtime: Authority
   )
   app.get('/.well-known/openid-configuration', { config: PUBLIC_ROUTE }, async (request, reply) => {
     reply.header('cache-control', 'public, max-age=300')
-    // Both from the configured issuer: a document cached publicly must not carry a JWKS location
-    // taken from a client's Host header. (Only a mounted authority with no `issuer` configured
-    // falls back to the request's base URL, as its tokens' `iss` does; configure one.)
+    // Both from the bound issuer: a document cached publicly must never carry a JWKS location
+    // taken from a client's Host header.
     const issuer = issuerOf(runtime, request, app.prefix)
     return {
       issuer,
@@ -44,6 +43,8 @@ export function registerWellKnownRoutes(app: FastifyInstance, runtime: Authority
         'walletAddress',
         'displayAddress',
         'tokenBalances',
+        'tokenIdBalances',
+        'domain',
       ],
     }
   })

@@ -2,6 +2,7 @@ import {
   type Address,
   BaseError,
   ContractFunctionRevertedError,
+  encodeFunctionData,
   type Hex,
   HttpRequestError,
   hashMessage,
@@ -15,8 +16,12 @@ import {
 } from 'viem'
 import { chainUnavailable } from '../errors.js'
 
-/** ERC-1271: a contract wallet answers this magic value for a signature it accepts. */
-const ERC1271_MAGIC_VALUE = '0x1626ba7e'
+/**
+ * ERC-1271: a contract wallet returns this magic value for a signature it accepts, ABI-encoded
+ * as a bytes4, i.e. one 32-byte word: the selector followed by 28 zero bytes. The whole answer
+ * is compared: a contract that echoes its calldata returns the selector in its first 4 bytes.
+ */
+const ERC1271_MAGIC_WORD = `0x1626ba7e${'0'.repeat(56)}`
 const erc1271Abi = parseAbi([
   'function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)',
 ])
@@ -63,13 +68,15 @@ async function verifyErc1271Signature(
   try {
     const code = await client.getCode({ address })
     if (!code || code === '0x') return false
-    const answer = await client.readContract({
-      address,
-      abi: erc1271Abi,
-      functionName: 'isValidSignature',
-      args: [hashMessage(message), signature],
+    const { data } = await client.call({
+      to: address,
+      data: encodeFunctionData({
+        abi: erc1271Abi,
+        functionName: 'isValidSignature',
+        args: [hashMessage(message), signature],
+      }),
     })
-    return answer.toLowerCase() === ERC1271_MAGIC_VALUE
+    return data !== undefined && data.toLowerCase() === ERC1271_MAGIC_WORD
   } catch (error) {
     if (isTransportFailure(error)) {
       throw chainUnavailable('Could not reach the chain to verify a contract-wallet signature')

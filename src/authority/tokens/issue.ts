@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { SignJWT } from 'jose'
-import type { AccessTokenPayload, AuthenticatedUser } from '../../core/types.js'
+import { withLowS } from '../../core/bearer-token.js'
+import type { AccessTokenExtensions, AccessTokenPayload, AuthenticatedUser } from '../../core/types.js'
 import { type SigningKey, TOKEN_ALGORITHM } from './signing-key.js'
 
 /** Version of the API that minted a token (`ver` claim, reference §5.2). */
@@ -8,6 +9,8 @@ export const TOKEN_VERSION = 1
 
 export interface AccessTokenInput {
   user: AuthenticatedUser
+  /** This package's claims beside Picket's: per-id balances, the SIWE domain. */
+  extensions?: AccessTokenExtensions
   issuer: string
   /** Project id (`aud`). */
   audience: string
@@ -35,9 +38,12 @@ export async function issueAccessToken(
     aud: input.audience,
     tid: randomUUID(),
     ver: TOKEN_VERSION,
+    ...(input.extensions?.tokenIdBalances ? { tokenIdBalances: input.extensions.tokenIdBalances } : {}),
+    ...(input.extensions?.domain ? { domain: input.extensions.domain } : {}),
   }
-  const accessToken = await new SignJWT({ ...claims })
+  const signed = await new SignJWT({ ...claims })
     .setProtectedHeader({ alg: TOKEN_ALGORITHM, typ: 'JWT', kid: key.kid })
     .sign(key.privateKey)
-  return { accessToken, claims }
+  // WebCrypto (under jose) returns s or n − s at random; only the low-s twin is accepted.
+  return { accessToken: withLowS(signed), claims }
 }

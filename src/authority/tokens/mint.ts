@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import type { AuthenticatedUser, AuthResponse } from '../../core/types.js'
+import type { AccessTokenExtensions, AuthenticatedUser, AuthResponse } from '../../core/types.js'
 import type { ProjectConfig } from '../config.js'
 import { issuerOf } from '../request-context.js'
 import type { AuthorityRuntime } from '../runtime.js'
@@ -15,11 +15,13 @@ export async function mintAuthResponse(
   prefix: string,
   project: ProjectConfig,
   user: AuthenticatedUser,
+  extensions: AccessTokenExtensions,
   expiresAt?: number,
 ): Promise<AuthResponse> {
   const issuedAt = Math.floor(runtime.now() / 1000)
   const { accessToken } = await issueAccessToken(runtime.signingKey, {
     user,
+    extensions,
     issuer: issuerOf(runtime, request, prefix),
     audience: project.id,
     issuedAt,

@@ -1,6 +1,6 @@
 import { errors, jwtVerify } from 'jose'
 import { assertAccessTokenClaims } from '../../core/access-token-claims.js'
-import { COMPACT_JWS } from '../../core/bearer-token.js'
+import { canonicalTokenProblem } from '../../core/bearer-token.js'
 import { InvalidTokenError } from '../../core/token-errors.js'
 import type { AccessTokenPayload } from '../../core/types.js'
 import { accessTokenInvalid } from '../errors.js'
@@ -28,7 +28,10 @@ export async function verifyAccessToken(
   options: VerifyAccessTokenOptions,
 ): Promise<AccessTokenPayload> {
   // Compact JWS only: a padded variant of a token must not verify as the token itself.
-  if (!COMPACT_JWS.test(token)) throw accessTokenInvalid('malformed token')
+  // One spelling per token: a twin with other unused base64url bits or a high-s signature is
+  // refused, as the plugin refuses it (the authority never issues them).
+  const problem = canonicalTokenProblem(token)
+  if (problem) throw accessTokenInvalid(problem)
   let payload: unknown
   try {
     ;({ payload } = await jwtVerify(token, key.publicKey, {

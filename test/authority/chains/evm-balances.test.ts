@@ -51,7 +51,7 @@ const read = (
   wallet: string,
   requirements: Record<string, unknown>,
   chain: ChainDefinition = localhost,
-) => reader.readBalances(chain, wallet, normalizeRequirements(requirements))
+) => reader.readBalances(chain, wallet, normalizeRequirements(requirements)).then((r) => r.tokenBalances)
 
 t.test('ERC-20: balance after decimals as an exact decimal string', async (t) => {
   const reader = createBalanceReader()
@@ -321,4 +321,54 @@ t.test('latency against the dev chain (informational)', async (t) => {
   const warm = (performance.now() - started) / runs
   t.comment(`ERC-20 read: cold (detection + balance) ${cold.toFixed(1)} ms, warm ${warm.toFixed(2)} ms/read`)
   t.pass('measured')
+})
+
+t.test('token ids: per-id balances recorded, ERC-721 by ownerOf, ERC-20 refuses ids', async (t) => {
+  const reader = createBalanceReader()
+  const pass = await dev.deployERC721()
+  await dev.mintERC721(pass, alice, 7n)
+  await dev.mintERC721(pass, bob, 1n)
+  const ids = (wallet: string, tokenIds: string[]) =>
+    reader.readBalances(localhost, wallet, normalizeRequirements({ contractAddress: pass, tokenIds }))
+  t.same(
+    await ids(alice, ['1']),
+    {
+      tokenBalances: { contractAddress: { [pass]: '0' } },
+      tokenIdBalances: { [pass.toLowerCase()]: { '1': '0' } },
+    },
+    'holding #7 says nothing about #1',
+  )
+  t.same(
+    await ids(alice, ['1', '7', '0x07', '99']),
+    {
+      tokenBalances: { contractAddress: { [pass]: '1' } },
+      tokenIdBalances: { [pass.toLowerCase()]: { '1': '0', '7': '1', '99': '0' } },
+    },
+    'distinct ids; a non-existent id (ownerOf reverts) is not held',
+  )
+  t.same(await ids(bob, ['1']), {
+    tokenBalances: { contractAddress: { [pass]: '1' } },
+    tokenIdBalances: { [pass.toLowerCase()]: { '1': '1' } },
+  })
+
+  const multi = await dev.deployERC1155()
+  await dev.mintERC1155(multi, alice, 2n, 3n)
+  t.same(
+    await reader.readBalances(
+      localhost,
+      alice,
+      normalizeRequirements({ contractAddress: multi, tokenIds: ['1', '2'] }),
+    ),
+    {
+      tokenBalances: { contractAddress: { [multi]: '3' } },
+      tokenIdBalances: { [multi.toLowerCase()]: { '1': '0', '2': '3' } },
+    },
+  )
+
+  const coin = await dev.deployERC20({ decimals: 18 })
+  const err = await reader
+    .readBalances(localhost, alice, normalizeRequirements({ contractAddress: coin, tokenIds: ['1'] }))
+    .catch((e) => e)
+  t.type(err, InvalidRequirementError)
+  t.match(err.message, 'ERC20 token: it has no token ids')
 })

@@ -8,11 +8,11 @@ import t from 'tap'
 import { encodeAbiParameters } from 'viem'
 import {
   ChainUnavailableError,
-  createBalanceReader,
   createChainRegistry,
   UnsupportedTokenError,
 } from '../../../src/authority/chains/index.js'
 import { normalizeRequirements } from '../../../src/core/requirements.js'
+import { createTokenBalanceReader } from './support/token-balance-reader.js'
 
 /** The part of tap's test object the helpers need. */
 type Teardown = { teardown(fn: () => unknown): void }
@@ -83,7 +83,7 @@ t.test('revert wordings of different nodes all mean "not this standard"', async 
     const { replies, chain } = await fakeNode(t)
     replies.decimals = reply
     replies.totalSupply = reply
-    const err = await createBalanceReader()
+    const err = await createTokenBalanceReader()
       .readBalances(chain, WALLET, requirements)
       .catch((e) => e)
     t.type(err, UnsupportedTokenError, label)
@@ -96,7 +96,7 @@ t.test(
     const { replies, chain } = await fakeNode(t)
     replies.totalSupply = { result: uint(1000n) }
     replies.balanceOf = { result: uint(42n) }
-    t.same(await createBalanceReader().readBalances(chain, WALLET, requirements), {
+    t.same(await createTokenBalanceReader().readBalances(chain, WALLET, requirements), {
       contractAddress: { [TOKEN]: '42' },
     })
   },
@@ -112,7 +112,7 @@ t.test('node failures during detection are ChainUnavailableError, never Unsuppor
     const { replies, chain } = await fakeNode(t)
     replies.decimals = reply
     replies.totalSupply = reply
-    const err = await createBalanceReader()
+    const err = await createTokenBalanceReader()
       .readBalances(chain, WALLET, requirements)
       .catch((e) => e)
     t.type(err, ChainUnavailableError, label)
@@ -123,7 +123,7 @@ t.test(
   'balance call failing after detection: revert → unsupported (and re-detected), outage → unavailable',
   async (t) => {
     const { replies, erc721Probe, methods, chain } = await fakeNode(t)
-    const reader = createBalanceReader()
+    const reader = createTokenBalanceReader()
     erc721Probe.reply = { result: TRUE }
     replies.balanceOf = { result: uint(2n) }
     t.same(await reader.readBalances(chain, WALLET, requirements), { contractAddress: { [TOKEN]: '2' } })

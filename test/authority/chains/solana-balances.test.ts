@@ -3,13 +3,13 @@ import { base58 } from '@scure/base'
 import t from 'tap'
 import {
   ChainUnavailableError,
-  createBalanceReader,
   createChainRegistry,
   InvalidAddressError,
   TokenGatingUnsupportedError,
 } from '../../../src/authority/chains/index.js'
 import { normalizeRequirements } from '../../../src/core/requirements.js'
 import { startSolanaRpcServer } from './fixtures/solana-rpc-server.js'
+import { createTokenBalanceReader } from './support/token-balance-reader.js'
 
 /** The part of tap's test object the helpers need. */
 type Teardown = { teardown(fn: () => unknown): void }
@@ -35,7 +35,7 @@ async function setup(t: Teardown, overrides: { dasUrl?: boolean; timeout?: numbe
   })
   const registry = createChainRegistry({ solana: { rpcUrl: rpc.url, ...(das && { dasUrl: das.url }) } })
   const chain = registry.get('solana')!
-  const reader = createBalanceReader({ timeout: overrides.timeout ?? 2000 })
+  const reader = createTokenBalanceReader({ timeout: overrides.timeout ?? 2000 })
   return { rpc, das, chain, reader }
 }
 
@@ -225,7 +225,7 @@ t.test('RPC down and RPC silent → ChainUnavailableError within the timeout', a
   const port = (probe.address() as { port: number }).port
   await new Promise((resolve) => probe.close(resolve))
   const down = createChainRegistry({ solana: { rpcUrl: `http://127.0.0.1:${port}` } }).get('solana')!
-  const reader = createBalanceReader({ timeout: 1000 })
+  const reader = createTokenBalanceReader({ timeout: 1000 })
   let started = performance.now()
   const refused = await reader
     .readBalances(down, OWNER, normalizeRequirements({ tokenIds: [MINT_A] }))
@@ -262,7 +262,7 @@ t.test('an aborted signal stops waiting with ChainUnavailableError', async (t) =
 
 t.test('no rpcUrl, or Flow: token requirements are TokenGatingUnsupportedError', async (t) => {
   const registry = createChainRegistry()
-  const reader = createBalanceReader()
+  const reader = createTokenBalanceReader()
   const solana = registry.get('solana')!
   t.equal(solana.authorizationSupported, false)
   const err = await reader

@@ -1,0 +1,86 @@
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Redis } from 'ioredis'
+import { decodeJwt } from 'jose'
+import type { RateLimitConfig, RateLimitWindow } from './config.js'
+
+/** The endpoints that cost the authority work per call (a nonce stored, a signature checked, a chain read). */
+const LIMITED = new Map<string, string>([
+  ['/auth/nonce', 'nonce'],
+  ['/auth', 'auth'],
+  ['/authz', 'authz'],
+])
+
+/** A wallet address as a key: EVM addresses are case-insensitive. */
+function walletKey(address: unknown): string {
+  if (typeof address !== 'string') return ''
+  return /^0x[0-9a-fA-F]{40}$/.test(address) ? address.toLowerCase() : address.slice(0, 128)
+}
+
+/**
+ * The wallet a request is about: the body's `walletAddress` (`wallet_address` from picket-go),
+ * or for `authz` the token's (decoded without verifying: it only picks a counter; a forged one
+ * spreads over counters but still meets the per-IP limit and fails verification at once).
+ */
+function walletOf(request: FastifyRequest): string {
+  const body = request.body as Record<string, unknown> | undefined
+  if (body && typeof body === 'object') {
+    if (body.walletAddress !== undefined) return walletKey(body.walletAddress)
+    if (body.wallet_address !== undefined) return walletKey(body.wallet_address)
+    if (typeof body.accessToken === 'string') {
+      try {
+        return walletKey(decodeJwt(body.accessToken).walletAddress)
+      } catch {
+        return ''
+      }
+    }
+  }
+  return ''
+}
+
+/**
+ * Rate limits on `auth/nonce`, `auth` and `authz` through @fastify/rate-limit: per client IP
+ * (before the body is read) and per wallet (after), each counted per endpoint, in Redis when the
+ * authority has one (so every instance shares the counts), in memory otherwise. Exceeding one is
+ * 429 with Retry-After. Register before the routes: the hooks are attached in `onRoute`.
+ */
+export async function registerRateLimits(
+  app: FastifyInstance,
+  config: RateLimitConfig | false,
+  redis: Redis | undefined,
+): Promise<void> {
+  if (!config) return
+  await app.register(rateLimit, {
+    global: false,
+    // A Redis outage is not the client's fault: the request goes on, and the nonce store (same
+    // Redis) answers 503 itself; authz stays bounded by the reader's pool and per-request caps.
+    skipOnError: true,
+    ...(redis ? { redis, nameSpace: 'picket-authority-rate-limit:' } : {}),
+  })
+  const limiter = (window: RateLimitWindow, key: (request: FastifyRequest) => string) =>
+    app.rateLimit({ max: window.max, timeWindow: window.windowMs, keyGenerator: key })
+  const hooks = new Map<string, { onRequest?: unknown; preHandler?: unknown }>()
+  for (const [url, name] of LIMITED) {
+    hooks.set(url, {
+      ...(config.perIp ? { onRequest: limiter(config.perIp, (r) => `${name}:ip:${r.ip}`) } : {}),
+      ...(config.perWallet
+        ? { preHandler: limiter(config.perWallet, (r) => `${name}:wallet:${walletOf(r)}`) }
+        : {}),
+    })
+  }
+  app.addHook('onRoute', (route) => {
+    if (route.method !== 'POST') return
+    const suffix = [...LIMITED.keys()].find((url) => route.url === `${route.prefix}${url}`)
+    const extra = suffix ? hooks.get(suffix) : undefined
+    if (!extra) return
+    for (const name of ['onRequest', 'preHandler'] as const) {
+      const hook = extra[name]
+      if (!hook) continue
+      const existing = route[name] as unknown
+      route[name] = [
+        hook,
+        ...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]),
+      ] as never
+    }
+  })
+}

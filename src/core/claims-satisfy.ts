@@ -1,0 +1,68 @@
+import { chainTypeOf } from './chain-type.js'
+import { addDecimal, type Decimal, parseDecimal } from './decimal.js'
+import { meetsRequirements, passesMinimum } from './meets-requirements.js'
+import { hasTokenRequirements, isAllowedWallet, isEmptyRequirements } from './requirements.js'
+import type { AccessTokenPayload, Requirements, TokenIdBalances } from './types.js'
+
+/** What a decision from the token needs of its claims. */
+export type ProvingClaims = Pick<
+  AccessTokenPayload,
+  'chain' | 'walletAddress' | 'tokenBalances' | 'tokenIdBalances'
+>
+
+/**
+ * A token id as this package keys it: the decimal form of a uint256 (`'0x0a'` and `'010'` are
+ * both `'10'`), or `undefined` for something that is not a token id.
+ */
+export function tokenIdKey(id: string): string | undefined {
+  if (!/^(\d{1,78}|0x[0-9a-fA-F]{1,64})$/.test(id)) return undefined
+  return BigInt(id).toString()
+}
+
+/**
+ * Whether a token's own claims prove that its wallet meets `requirements`, on the token's chain.
+ * The one rule for every place that decides from a token (the plugin's gate, the authority's
+ * `/auth/validate` and `/authz`), so they cannot give different answers:
+ *
+ * - no requirements: yes; the wallet on `allowedWallets`: yes (Picket's OR, §6.2);
+ * - an EVM contract with `tokenIds`: only the per-id balances the token recorded for exactly
+ *   those ids (`tokenIdBalances`) count, summed over the distinct ids; a balance the token
+ *   holds for the contract as a whole, or for other ids, proves nothing about these ids;
+ * - otherwise Picket's own rule on `tokenBalances` (`meetsRequirements`, §6.3).
+ *
+ * "No" means "not proven by this token": the caller may read the chain (incremental
+ * authorization) or refuse.
+ */
+export function claimsSatisfy(claims: ProvingClaims, requirements: Requirements): boolean {
+  if (isEmptyRequirements(requirements)) return true
+  if (isAllowedWallet(claims.walletAddress, requirements, chainTypeOf(claims.chain))) return true
+  if (!hasTokenRequirements(requirements)) return false
+  if (requirements.contractAddress !== undefined && requirements.tokenIds !== undefined) {
+    return idBalancesSatisfy(claims.tokenIdBalances, requirements.contractAddress, requirements)
+  }
+  return meetsRequirements(claims, requirements)
+}
+
+function idBalancesSatisfy(
+  recorded: TokenIdBalances | undefined,
+  contractAddress: string,
+  requirements: Requirements,
+): boolean {
+  const perId = recorded?.[contractAddress.toLowerCase()]
+  if (!perId || !Object.hasOwn(recorded!, contractAddress.toLowerCase())) return false
+  const ids = new Set<string>()
+  for (const id of requirements.tokenIds!) {
+    const key = tokenIdKey(id)
+    if (key === undefined) return false
+    ids.add(key)
+  }
+  if (ids.size === 0) return false
+  let total: Decimal | 'NaN' = { coefficient: 0n, exponent: 0 }
+  for (const id of ids) {
+    if (!Object.hasOwn(perId, id)) return false
+    const balance = typeof perId[id] === 'string' ? parseDecimal(perId[id]) : undefined
+    if (!balance || balance.coefficient < 0n) return false
+    total = addDecimal(total, balance)
+  }
+  return passesMinimum(total, parseDecimal(requirements.minTokenBalance ?? '0')!)
+}

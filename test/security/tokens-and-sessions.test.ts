@@ -1,0 +1,218 @@
+/**
+ * Tokens and sessions (issue 10, items 7–10), against the real stack (bundled authority, an
+ * in-process EVM, real wallets), a real Redis for the shared revocation list, and a JWKS
+ * endpoint of our own whose keys the test changes:
+ *
+ *   item 7: one token, one spelling: the 15 other base64url spellings of a signature and its
+ *           high-s twin are refused before the cache and before any API call; a revalidate route
+ *           does not read the chain again for the token it just handed out;
+ *   item 8: logout in cookie mode checks Origin, and revokes the token it ends;
+ *   item 9: the issuer never comes from the Host header;
+ *   item 10: a key removed from the JWKS stops verifying within `verify.maxAge`, cached tokens
+ *           signed with it included.
+ */
+import cookie from '@fastify/cookie'
+import Fastify, { type FastifyInstance } from 'fastify'
+import t from 'tap'
+import { createAuthority } from '../../src/authority/index.js'
+import { COMPACT_JWS } from '../../src/core/bearer-token.js'
+import picket, { createRedisRevocationList, type PicketPluginOptions } from '../../src/fastify/index.js'
+import { DOMAIN, PROJECT, startStack } from '../fastify/support/stack.js'
+import { startRedisServer } from '../support/redis-server.js'
+import { AUDIENCE, claimsFor, createSigningKey, ISSUER, mintToken } from '../support/token-factory.js'
+
+const stack = await startStack()
+t.teardown(() => stack.close())
+const redis = await startRedisServer()
+t.teardown(() => redis.stop())
+
+const local = { verify: { jwks: stack.jwksUrl, audience: PROJECT.id, issuer: stack.authority.issuer } }
+async function app(extra: Partial<PicketPluginOptions> = {}): Promise<FastifyInstance> {
+  const server = Fastify()
+  await server.register(cookie)
+  await server.register(picket, {
+    client: stack.client,
+    chain: 'localhost',
+    allowedDomains: [DOMAIN],
+    ...extra,
+  })
+  server.get('/me', { config: { picket: true } }, async (request) => ({
+    wallet: request.picketUser!.walletAddress,
+  }))
+  server.get(
+    '/live',
+    { config: { picket: { requirements: { contractAddress: stack.pass }, revalidate: true } } },
+    async () => ({ ok: true }),
+  )
+  t.teardown(() => server.close())
+  return server
+}
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n
+
+/** The 15 other spellings of the same signature bytes (the last character's unused bits). */
+function spellings(token: string): string[] {
+  const last = BASE64URL.indexOf(token.at(-1)!)
+  const out: string[] = []
+  for (let bits = 1; bits < 16; bits++) out.push(token.slice(0, -1) + BASE64URL[last | bits]!)
+  return out
+}
+
+/** The same token with the other valid ECDSA signature (r, n − s). */
+function highS(token: string): string {
+  const [header, payload, signature] = token.split('.') as [string, string, string]
+  const bytes = Buffer.from(signature, 'base64url')
+  const s = BigInt(`0x${bytes.subarray(32).toString('hex')}`)
+  const twin = Buffer.concat([
+    bytes.subarray(0, 32),
+    Buffer.from((N - s).toString(16).padStart(64, '0'), 'hex'),
+  ])
+  return `${header}.${payload}.${twin.toString('base64url')}`
+}
+
+t.test('item 7: other spellings of a token are refused before the cache and the API', async (t) => {
+  const login = await stack.login(stack.holder)
+  const variants = [...spellings(login.accessToken), highS(login.accessToken)]
+  t.equal(variants.length, 16)
+  for (const variant of variants) t.match(variant, COMPACT_JWS, 'each is a well-formed compact JWS')
+  for (const mode of ['local', 'remote'] as const) {
+    const server = await app(mode === 'local' ? local : {})
+    t.equal((await server.inject({ url: '/me', headers: bearer(login.accessToken) })).statusCode, 200, mode)
+    const before = stack.calls.get('/auth/validate') ?? 0
+    for (const variant of variants) {
+      const res = await server.inject({ url: '/me', headers: bearer(variant) })
+      t.equal(res.statusCode, 401, `${mode}: a variant is refused`)
+    }
+    t.equal((stack.calls.get('/auth/validate') ?? 0) - before, 0, `${mode}: no variant reached the API`)
+  }
+  for (const variant of [spellings(login.accessToken)[0]!, highS(login.accessToken)]) {
+    const refused = await stack.client.validate(variant).catch((error) => error)
+    t.equal(refused.status, 401, 'the authority refuses them too')
+  }
+})
+
+t.test('item 7: a revalidate route does not read the chain again for the token it handed out', async (t) => {
+  const server = await app({ ...local, revalidateCache: { ttl: 60_000 } })
+  const login = await stack.login(stack.holder)
+  const before = stack.calls.get('/authz') ?? 0
+  const first = await server.inject({ url: '/live', headers: bearer(login.accessToken) })
+  t.equal(first.statusCode, 200)
+  const handed = first.headers['picket-access-token'] as string
+  t.type(handed, 'string', 'a new token was handed out')
+  for (let i = 0; i < 5; i++) {
+    const again = await server.inject({ url: '/live', headers: bearer(handed) })
+    t.equal(again.statusCode, 200)
+    t.notOk(again.headers['picket-access-token'], 'it is the current token: nothing new to hand out')
+  }
+  t.equal((stack.calls.get('/authz') ?? 0) - before, 1, 'one chain read, not one per request')
+})
+
+t.test('item 8: logout checks Origin in cookie mode and revokes the token it ends', async (t) => {
+  const list = createRedisRevocationList({ url: redis.url })
+  t.teardown(() => list.close())
+  const server = await app({
+    ...local,
+    cookie: { name: 'session', secure: false },
+    revocationList: list,
+    routes: { setCookie: true, rateLimit: false },
+  })
+  const body = await stack.signedLoginBody(stack.holder)
+  const login = await server.inject({ method: 'POST', url: '/auth/login', payload: body })
+  t.equal(login.statusCode, 200)
+  const token = login.json().accessToken as string
+  const session = { session: token }
+  t.equal((await server.inject({ url: '/me', cookies: session })).statusCode, 200)
+
+  const noOrigin = await server.inject({ method: 'POST', url: '/auth/logout', cookies: session })
+  t.equal(noOrigin.statusCode, 403, 'without Origin')
+  const evil = await server.inject({
+    method: 'POST',
+    url: '/auth/logout',
+    cookies: session,
+    headers: { origin: 'https://evil.example' },
+  })
+  t.equal(evil.statusCode, 403, 'from another site')
+  t.equal(
+    (await server.inject({ url: '/me', cookies: session })).statusCode,
+    200,
+    'the session survived both',
+  )
+
+  const out = await server.inject({
+    method: 'POST',
+    url: '/auth/logout',
+    cookies: session,
+    headers: { origin: `http://${DOMAIN}` },
+  })
+  t.same(out.json(), { loggedOut: true, revoked: true })
+  t.match(out.headers['set-cookie'], /session=;/)
+  const replay = await server.inject({ url: '/me', headers: bearer(token) })
+  t.equal(replay.statusCode, 401, 'the token is revoked, not only the cookie cleared')
+  t.match(replay.json().message, /revoked/)
+})
+
+t.test('item 9: the issuer never comes from the Host header', async (t) => {
+  t.throws(() => createAuthority({ projects: [PROJECT], warn: () => {} }), {
+    message: /issuer is required when the authority is mounted/,
+  })
+  const discovery = await fetch(`${stack.authority.url}/.well-known/openid-configuration`, {
+    headers: { host: 'evil.example' },
+  })
+  const document = (await discovery.json()) as { issuer: string; jwks_uri: string }
+  t.equal(document.issuer, stack.authority.issuer)
+  t.equal(document.jwks_uri, `${stack.authority.issuer}/.well-known/jwks.json`)
+})
+
+t.test('item 10: a key removed from the JWKS stops working within verify.maxAge', async (t) => {
+  const [first, second] = [await createSigningKey('first'), await createSigningKey('second')]
+  let published = [first.publicJwk, second.publicJwk]
+  const keys = Fastify()
+  keys.get('/jwks.json', async () => ({ keys: published }))
+  await keys.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => keys.close())
+  const maxAge = 1000
+  const server = Fastify()
+  await server.register(picket, {
+    apiKey: 'sk_unused',
+    baseURL: 'http://127.0.0.1:9/api/v1',
+    verify: {
+      jwks: `http://127.0.0.1:${(keys.server.address() as { port: number }).port}/jwks.json`,
+      audience: AUDIENCE,
+      issuer: ISSUER,
+      maxAge,
+    },
+  })
+  server.get('/me', { config: { picket: true } }, async () => ({ ok: true }))
+  t.teardown(() => server.close())
+  await server.ready()
+
+  const cached = await mintToken(first, claimsFor())
+  const fresh = await mintToken(first, claimsFor())
+  const other = await mintToken(second, claimsFor())
+  t.equal(
+    (await server.inject({ url: '/me', headers: bearer(cached) })).statusCode,
+    200,
+    'cached while published',
+  )
+  published = [second.publicJwk]
+  const removedAt = Date.now()
+  let status = 200
+  while (status === 200 && Date.now() - removedAt < maxAge * 5) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    status = (await server.inject({ url: '/me', headers: bearer(cached) })).statusCode
+  }
+  const window = Date.now() - removedAt
+  t.equal(status, 401, 'the cached token signed with the removed key is refused')
+  t.ok(window <= maxAge + 1000, `within maxAge (${window} ms ≤ ${maxAge} + 1000 ms)`)
+  t.equal(
+    (await server.inject({ url: '/me', headers: bearer(fresh) })).statusCode,
+    401,
+    'a new token signed with it too',
+  )
+  t.equal(
+    (await server.inject({ url: '/me', headers: bearer(other) })).statusCode,
+    200,
+    'the remaining key works',
+  )
+})
