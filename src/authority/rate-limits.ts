@@ -1,14 +1,16 @@
 import rateLimit from '@fastify/rate-limit'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Redis } from 'ioredis'
 import { decodeJwt } from 'jose'
 import type { RateLimitConfig, RateLimitWindow } from './config.js'
+import { AuthorityError } from './errors.js'
 
 /** The endpoints that cost the authority work per call (a nonce stored, a signature checked, a chain read). */
 const LIMITED = new Map<string, string>([
   ['/auth/nonce', 'nonce'],
   ['/auth', 'auth'],
   ['/authz', 'authz'],
+  ['/chains/:chain/wallets/:walletAddress/tokenOwnership', 'tokenOwnership'],
 ])
 
 /** A wallet address as a key: EVM addresses are case-insensitive. */
@@ -18,22 +20,25 @@ function walletKey(address: unknown): string {
 }
 
 /**
- * The wallet a request is about: the body's `walletAddress` (`wallet_address` from picket-go),
- * or for `authz` the token's (decoded without verifying: it only picks a counter; a forged one
- * spreads over counters but still meets the per-IP limit and fails verification at once).
+ * The wallet a request is about: for `authz` the token's (decoded without verifying: it only
+ * picks a counter; a forged one spreads over counters but still meets the per-IP limit and fails
+ * verification at once), whatever else the body says; for `tokenOwnership` the one in the path;
+ * otherwise the body's `walletAddress` (`wallet_address` from picket-go).
  */
 function walletOf(request: FastifyRequest): string {
   const body = request.body as Record<string, unknown> | undefined
+  if (body && typeof body === 'object' && body.accessToken !== undefined) {
+    try {
+      return walletKey(decodeJwt(String(body.accessToken)).walletAddress)
+    } catch {
+      return ''
+    }
+  }
+  const params = request.params as { walletAddress?: unknown } | undefined
+  if (params?.walletAddress !== undefined) return walletKey(params.walletAddress)
   if (body && typeof body === 'object') {
     if (body.walletAddress !== undefined) return walletKey(body.walletAddress)
     if (body.wallet_address !== undefined) return walletKey(body.wallet_address)
-    if (typeof body.accessToken === 'string') {
-      try {
-        return walletKey(decodeJwt(body.accessToken).walletAddress)
-      } catch {
-        return ''
-      }
-    }
   }
   return ''
 }
@@ -57,8 +62,23 @@ export async function registerRateLimits(
     skipOnError: true,
     ...(redis ? { redis, nameSpace: 'picket-authority-rate-limit:' } : {}),
   })
-  const limiter = (window: RateLimitWindow, key: (request: FastifyRequest) => string) =>
-    app.rateLimit({ max: window.max, timeWindow: window.windowMs, keyGenerator: key })
+  // createRateLimit, not rateLimit: @fastify/rate-limit's ready-made hooks let only the first of
+  // them run on a request, and each request here meets two (per IP, then per wallet).
+  const limiter = (window: RateLimitWindow, key: (request: FastifyRequest) => string) => {
+    const check = app.createRateLimit({ max: window.max, timeWindow: window.windowMs, keyGenerator: key })
+    return async (request: FastifyRequest, reply: FastifyReply) => {
+      const limit = await check(request)
+      if (limit.isAllowed || !limit.isExceeded) return
+      const retryAfter = Math.max(1, limit.ttlInSeconds)
+      reply.header('retry-after', String(retryAfter))
+      throw new AuthorityError(
+        429,
+        'rate_limited',
+        `Too many requests: at most ${limit.max} per ${Math.round(limit.timeWindow / 1000)} s; try again in ${retryAfter} s`,
+        { retryAfter },
+      )
+    }
+  }
   const hooks = new Map<string, { onRequest?: unknown; preHandler?: unknown }>()
   for (const [url, name] of LIMITED) {
     hooks.set(url, {

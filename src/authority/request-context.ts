@@ -31,6 +31,13 @@ export function projectOf(request: FastifyRequest): ProjectConfig {
   return match.project
 }
 
+/** Which of its project's keys an authenticated request used. */
+export function keyTypeOf(request: FastifyRequest): ProjectMatch['keyType'] {
+  const match = projectByRequest.get(request)
+  if (!match) throw apiKeyInvalid()
+  return match.keyType
+}
+
 /**
  * `iss` of this authority: configured, or bound by `startAuthority` to its own URL before the
  * first request. Never derived from a request (its Host header is the client's to choose).

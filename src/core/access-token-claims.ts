@@ -46,5 +46,8 @@ export function assertAccessTokenClaims(payload: unknown): AccessTokenPayload {
   if (domain !== undefined && (typeof domain !== 'string' || domain === '')) {
     throw new InvalidTokenError("token claim 'domain' must be a non-empty string")
   }
+  if (payload.sid !== undefined && (typeof payload.sid !== 'string' || payload.sid === '')) {
+    throw new InvalidTokenError("token claim 'sid' must be a non-empty string")
+  }
   return payload as unknown as AccessTokenPayload
 }

@@ -28,6 +28,8 @@ export function tokenIdKey(id: string): string | undefined {
  * - an EVM contract with `tokenIds`: only the per-id balances the token recorded for exactly
  *   those ids (`tokenIdBalances`) count, summed over the distinct ids; a balance the token
  *   holds for the contract as a whole, or for other ids, proves nothing about these ids;
+ * - an EVM contract without `tokenIds`: a balance the token recorded per id proves nothing
+ *   about the contract as a whole;
  * - otherwise Picket's own rule on `tokenBalances` (`meetsRequirements`, §6.3).
  *
  * "No" means "not proven by this token": the caller may read the chain (incremental
@@ -37,8 +39,15 @@ export function claimsSatisfy(claims: ProvingClaims, requirements: Requirements)
   if (isEmptyRequirements(requirements)) return true
   if (isAllowedWallet(claims.walletAddress, requirements, chainTypeOf(claims.chain))) return true
   if (!hasTokenRequirements(requirements)) return false
-  if (requirements.contractAddress !== undefined && requirements.tokenIds !== undefined) {
-    return idBalancesSatisfy(claims.tokenIdBalances, requirements.contractAddress, requirements)
+  if (requirements.contractAddress !== undefined) {
+    if (requirements.tokenIds !== undefined) {
+      return idBalancesSatisfy(claims.tokenIdBalances, requirements.contractAddress, requirements)
+    }
+    // The token's balance of this contract was read for some ids (ERC-1155 always is): it says
+    // nothing about the contract as a whole, which only a chain read can answer (and for an
+    // ERC-1155 contract cannot: it needs ids), so /authz and tokenOwnership agree with it.
+    const contract = requirements.contractAddress.toLowerCase()
+    if (claims.tokenIdBalances && Object.hasOwn(claims.tokenIdBalances, contract)) return false
   }
   return meetsRequirements(claims, requirements)
 }
@@ -64,5 +73,6 @@ function idBalancesSatisfy(
     if (!balance || balance.coefficient < 0n) return false
     total = addDecimal(total, balance)
   }
-  return passesMinimum(total, parseDecimal(requirements.minTokenBalance ?? '0')!)
+  const min = parseDecimal(requirements.minTokenBalance ?? '0')
+  return min !== undefined && passesMinimum(total, min)
 }

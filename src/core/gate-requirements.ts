@@ -1,6 +1,6 @@
 import { checkEvmAddress, isSolanaAddress } from './addresses.js'
 import { parseDecimal } from './decimal.js'
-import { normalizeRequirements } from './requirements.js'
+import { normalizeRequirements, REQUIREMENT_LIMITS } from './requirements.js'
 import {
   type ConfigErrorFactory,
   childPath,
@@ -115,12 +115,12 @@ export function parseGateRequirements(
     }
   }
   if (input.allowedWallets !== undefined) {
-    list(input.allowedWallets, where('allowedWallets'), fail, (entry, at) =>
+    list(input.allowedWallets, where('allowedWallets'), fail, 'allowedWallets', (entry, at) =>
       walletAddress(entry, at, fail, family),
     )
   }
   if (input.tokenIds !== undefined) {
-    list(input.tokenIds, where('tokenIds'), fail, (entry, at) =>
+    list(input.tokenIds, where('tokenIds'), fail, 'tokenIds', (entry, at) =>
       family === 'ethereum'
         ? tokenId(entry, at, fail)
         : solanaAddress(entry, at, fail, 'an SPL mint address'),
@@ -130,7 +130,10 @@ export function parseGateRequirements(
     const at = where('collection')
     if (typeof input.collection === 'string')
       solanaAddress(input.collection, at, fail, 'a collection address')
-    else list(input.collection, at, fail, (entry, p) => solanaAddress(entry, p, fail, 'a collection address'))
+    else
+      list(input.collection, at, fail, 'collection', (entry, p) =>
+        solanaAddress(entry, p, fail, 'a collection address'),
+      )
   }
   if (input.creatorAddress !== undefined) {
     solanaAddress(input.creatorAddress, where('creatorAddress'), fail, 'a creator address')
@@ -180,16 +183,41 @@ function chainFamily(
   return undefined
 }
 
+/**
+ * A list field: an array, not empty, at most `REQUIREMENT_LIMITS[field]` long (each entry is a
+ * chain read), no entry twice (Picket sums listed balances, so a repeated mint or collection
+ * would count twice), each entry checked.
+ */
 function list(
   value: unknown,
   path: string,
   fail: ConfigErrorFactory,
+  field: keyof typeof REQUIREMENT_LIMITS,
   check: (entry: unknown, path: string) => void,
 ): void {
   if (!Array.isArray(value)) throw fail(path, `must be an array, got ${describeValue(value)}`)
   if (value.length === 0)
     throw fail(path, 'is empty: no wallet could meet it (remove it, or list at least one)')
-  for (const [index, entry] of value.entries()) check(entry, childPath(path, index))
+  const limit = REQUIREMENT_LIMITS[field]
+  if (value.length > limit) {
+    throw fail(path, `lists ${value.length} entries; at most ${limit} are allowed (each is checked on chain)`)
+  }
+  const seen = new Set<unknown>()
+  for (const [index, entry] of value.entries()) {
+    check(entry, childPath(path, index))
+    // The same entry in another spelling: an EVM address in other case, a token id with zeros.
+    const key =
+      typeof entry !== 'string'
+        ? entry
+        : /^0x[0-9a-fA-F]{40}$/.test(entry)
+          ? entry.toLowerCase()
+          : /^[0-9]+$/.test(entry)
+            ? BigInt(entry).toString()
+            : entry
+    if (seen.has(key))
+      throw fail(childPath(path, index), `repeats ${describeValue(entry)}: list each entry once`)
+    seen.add(key)
+  }
 }
 
 function evmAddress(value: unknown, path: string, fail: ConfigErrorFactory): void {

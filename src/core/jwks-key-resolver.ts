@@ -63,12 +63,15 @@ export function createRemoteKeyResolver(url: URL, options: RemoteKeySetOptions =
   // The status of the last answer, so a failure can say "answered HTTP 404" (jose only says
   // that it was not 200).
   let lastStatus: number | undefined
+  let fetches = 0
+  const cooldown = options.cooldown ?? 30_000
   const remote = createRemoteJWKSet(url, {
     timeoutDuration: timeout,
-    cooldownDuration: options.cooldown ?? 30_000,
+    cooldownDuration: cooldown,
     cacheMaxAge: options.maxAge ?? 600_000,
     [customFetch]: async (input, init) => {
       lastStatus = undefined
+      fetches++
       const response = await fetch(input, init)
       lastStatus = response.status
       return response
@@ -80,10 +83,49 @@ export function createRemoteKeyResolver(url: URL, options: RemoteKeySetOptions =
   }
   let staleSource: JSONWebKeySet | undefined
   let staleResolver: KeyResolver | undefined
+  // Key ids seen in any fetched key set: a kid among them that is no longer published was
+  // removed (invalid); one never seen may be new (cannot tell until the next fetch).
+  const seenKids = new Set<string>()
+  let seenSource: JSONWebKeySet | undefined
+  const noteKids = () => {
+    const current = remote.jwks()
+    if (!current || current === seenSource) return
+    seenSource = current
+    for (const key of current.keys) {
+      if (typeof key.kid === 'string' && seenKids.size < 1000) seenKids.add(key.kid)
+    }
+  }
+  let lastUnknownKidFetch = Number.NEGATIVE_INFINITY
   const resolve: KeyResolver = async (header, token) => {
+    const fetchesBefore = fetches
     try {
-      return await remote(header, token)
-    } catch (failure) {
+      const key = await remote(header, token)
+      noteKids()
+      return key
+    } catch (caught) {
+      let failure = caught
+      noteKids()
+      // An unknown kid while jose holds off refetching: jose's cooldown starts at every fetch,
+      // the periodic refresh included, so a key published since would be "invalid" (401, which
+      // signs a user out) for up to a cooldown after each refresh. Refetch for it anyway, but at
+      // most once per cooldown of our own, which only unknown kids spend (not the refresh):
+      // random kids cost at most one fetch per cooldown, a rotation is picked up at once.
+      const newKid = typeof header.kid !== 'string' || !seenKids.has(header.kid)
+      if (
+        failure instanceof errors.JWKSNoMatchingKey &&
+        newKid &&
+        fetches === fetchesBefore &&
+        Date.now() - lastUnknownKidFetch >= cooldown
+      ) {
+        lastUnknownKidFetch = Date.now()
+        try {
+          await remote.reload()
+          noteKids()
+          return await remote(header, token)
+        } catch (retryFailure) {
+          failure = retryFailure
+        }
+      }
       const error = explain(failure)
       const lastKnown = isFetchFailure(error) ? remote.jwks() : undefined
       if (!lastKnown) throw error
@@ -104,6 +146,7 @@ export function createRemoteKeyResolver(url: URL, options: RemoteKeySetOptions =
   async function warm(): Promise<void> {
     try {
       await remote.reload()
+      noteKids()
     } catch (error) {
       throw explain(error)
     }
@@ -112,6 +155,7 @@ export function createRemoteKeyResolver(url: URL, options: RemoteKeySetOptions =
     warm,
     async refresh(): Promise<Set<string>> {
       await warm()
+      noteKids()
       return new Set((remote.jwks()?.keys ?? []).map((key) => (typeof key.kid === 'string' ? key.kid : '')))
     },
   })

@@ -66,8 +66,9 @@ export function meetsRequirements(
   // 3. no balances
   const tokenBalances = user.tokenBalances
   if (!tokenBalances || !hasKeys(tokenBalances)) return false
-  // 4. the minimum (canonical requirements always hold a valid non-negative decimal)
-  const min = parseDecimal(requirements.minTokenBalance ?? '0')!
+  // 4. the minimum (canonical requirements hold a valid non-negative decimal; anything else fails closed)
+  const min = parseDecimal(requirements.minTokenBalance ?? '0')
+  if (!min) return false
   // 5. one running total across categories
   let total: Total = ZERO
 

@@ -81,7 +81,16 @@ function readMinTokenBalance(input: Record<string, unknown>): string | undefined
   if (parsed.coefficient < 0n) {
     throw new RequirementsError('minTokenBalance', 'minTokenBalance must not be negative')
   }
-  return formatDecimal(parsed)
+  const text = formatDecimal(parsed)
+  // `1e400` parses, but its plain form would not parse again (over 400 characters); no token
+  // balance is that large or that fine, so it is refused here rather than fail a comparison later.
+  if (text.length > 400) {
+    throw new RequirementsError(
+      'minTokenBalance',
+      'minTokenBalance is out of range (at most 400 digits written out)',
+    )
+  }
+  return text
 }
 
 /**

@@ -130,10 +130,15 @@ export interface AccessTokenPayload extends AuthenticatedUser {
   tokenIdBalances?: TokenIdBalances
   /** This package's claim: the SIWE `domain` the login message was signed for (absent for `simple`). */
   domain?: string
+  /**
+   * The session (OpenID's `sid`): the `tid` of the login token, carried over by every token
+   * `/authz` mints from it, so revoking the session revokes them all.
+   */
+  sid?: string
 }
 
 /** The claims this package adds to Picket's set (§5.2); official SDKs ignore them. */
-export type AccessTokenExtensions = Pick<AccessTokenPayload, 'tokenIdBalances' | 'domain'>
+export type AccessTokenExtensions = Pick<AccessTokenPayload, 'tokenIdBalances' | 'domain' | 'sid'>
 
 export interface TokenOwnershipRequest {
   chain?: ChainSlug

@@ -7,13 +7,15 @@ const KEY_PROBLEMS = new Set(['api_key_invalid', 'authentication_required'])
 /**
  * Statuses by which the API refuses the token itself. Other 4xx are about the API's situation,
  * not the token: 424 (a chain provider failed, §3), 429, 408, 409…, so they fail closed as 503.
+ * 404 is among those: a validate endpoint that does not exist (a wrong `baseURL`) says nothing
+ * about the token, and answering 401 would sign every user out (and be remembered).
  */
-const TOKEN_REFUSED = new Set([400, 401, 403, 404, 410, 422])
+const TOKEN_REFUSED = new Set([400, 401, 403, 410, 422])
 
 /**
  * Classifies a failed Picket API call made on behalf of a request that carried `token`:
- * the API refused the token (400/401/403/404/410/422) → `InvalidTokenError`; the API could not answer (5xx,
- * 424, 429, network, timeout, garbage, or our own key refused) → `VerifierUnavailableError`, so the
+ * the API refused the token (400/401/403/410/422) → `InvalidTokenError`; the API could not answer (5xx,
+ * 404, 424, 429, network, timeout, garbage, or our own key refused) → `VerifierUnavailableError`, so the
  * request fails closed with 503 instead of passing or blaming the user.
  */
 export function classifyUpstreamError(

@@ -2,13 +2,14 @@ import { isHostPort } from '../core/siwe-context.js'
 import { describeValue } from '../core/strict-input.js'
 import { optionsError as fail } from './errors.js'
 
-/** SIWE domains (host[:port]) a server accepts: strings, anchored RegExps, or a function. */
+/** SIWE domains (host[:port]) a server accepts: strings, RegExps (matched against the whole domain), or a function. */
 export type AllowedDomains = ReadonlyArray<string | RegExp> | ((domain: string) => boolean)
 
 /**
  * `allowedDomains`: where this server's users sign in. A string must be a host[:port] (no
- * scheme, path or wildcard); a RegExp must be anchored at both ends (`/^app\.example\.com$/`),
- * because `/example\.com/` also matches `example.com.attacker.net`.
+ * scheme, path or wildcard). A RegExp is matched against the whole domain, as if written
+ * `^(?:…)$`: `/example\.com/` does not match `example.com.attacker.net`, and an alternation such
+ * as `/^a\.com|b\.com$/` cannot leave one side unanchored.
  */
 export function resolveAllowedDomains(value: unknown, path: string): AllowedDomains {
   if (typeof value === 'function') return value as AllowedDomains
@@ -20,15 +21,7 @@ export function resolveAllowedDomains(value: unknown, path: string): AllowedDoma
   }
   for (const [index, entry] of value.entries()) {
     const at = `${path}[${index}]`
-    if (entry instanceof RegExp) {
-      if (!entry.source.startsWith('^') || !entry.source.endsWith('$') || entry.source.endsWith('\\$')) {
-        throw fail(
-          at,
-          `must be anchored at both ends, e.g. /^${entry.source.replace(/^\^|\$$/g, '')}$/: ${entry} also matches other sites' domains`,
-        )
-      }
-      continue
-    }
+    if (entry instanceof RegExp) continue
     if (!isHostPort(entry)) {
       throw fail(
         at,
@@ -36,5 +29,10 @@ export function resolveAllowedDomains(value: unknown, path: string): AllowedDoma
       )
     }
   }
-  return Object.freeze([...value]) as AllowedDomains
+  // Whole-domain RegExps, without the g/y flags (which would make `test` stateful).
+  return Object.freeze(
+    value.map((entry) =>
+      entry instanceof RegExp ? new RegExp(`^(?:${entry.source})$`, entry.flags.replace(/[gy]/g, '')) : entry,
+    ),
+  ) as AllowedDomains
 }

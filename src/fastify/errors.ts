@@ -28,6 +28,12 @@ export const PicketPayloadTooLargeError = createError(
   'Payload too large: %s',
   413,
 )
+/** A helper route's rate limit (per IP or per wallet) is exceeded; Retry-After says when to retry. */
+export const PicketTooManyRequestsError = createError(
+  'FST_PICKET_TOO_MANY_REQUESTS',
+  'Too many requests: %s',
+  429,
+)
 /** `/auth/logout` with a session cookie, from a page that is not one of the server's sites. */
 export const PicketForbiddenOriginError = createError('FST_PICKET_FORBIDDEN_ORIGIN', 'Forbidden: %s', 403)
 /** `/auth/login` refused the wallet signature (bad, replayed, or its nonce expired). */
@@ -116,6 +122,10 @@ export function badRequest(reason: string): Error {
 
 export function payloadTooLarge(reason: string): Error {
   return new PicketPayloadTooLargeError(reason)
+}
+
+export function tooManyRequests(reason: string): Error {
+  return new PicketTooManyRequestsError(reason)
 }
 
 export function forbiddenOrigin(reason: string): Error {

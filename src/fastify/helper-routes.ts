@@ -5,7 +5,14 @@ import { normalizeRequirements } from '../core/requirements.js'
 import { checkSiweContext } from '../core/siwe-context.js'
 import type { AccessTokenPayload, AuthResponse, SigningMessageContext } from '../core/types.js'
 import { isAllowedDomain } from './allowed-domain.js'
-import { badRequest, forbiddenOrigin, loginFailed, payloadTooLarge, unavailable } from './errors.js'
+import {
+  badRequest,
+  forbiddenOrigin,
+  loginFailed,
+  payloadTooLarge,
+  tooManyRequests,
+  unavailable,
+} from './errors.js'
 import type { ResolvedOptions } from './options.js'
 import type { RateLimitWindow, ResolvedRateLimit } from './rate-limit-options.js'
 import { readRequestToken } from './token-source.js'
@@ -127,7 +134,11 @@ function walletKey(address: unknown): string {
   return /^0x[0-9a-fA-F]{40}$/.test(address) ? address.toLowerCase() : address
 }
 
-/** Per-IP (before the body is read) and per-wallet (after) limits of one route. */
+/**
+ * Per-IP (before the body is read) and per-wallet (after) limits of one route. Built on
+ * `createRateLimit`: @fastify/rate-limit's ready-made hooks let only the first of them run on a
+ * request, and a request here meets two.
+ */
 function limitsFor(
   helpers: FastifyInstance,
   route: string,
@@ -135,8 +146,22 @@ function limitsFor(
   perWallet: boolean,
 ) {
   if (!limits) return {}
-  const make = (window: RateLimitWindow, key: (request: FastifyRequest) => string) =>
-    helpers.rateLimit({ max: window.max, timeWindow: window.timeWindow, keyGenerator: key })
+  const make = (window: RateLimitWindow, key: (request: FastifyRequest) => string) => {
+    const check = helpers.createRateLimit({
+      max: window.max,
+      timeWindow: window.timeWindow,
+      keyGenerator: key,
+    })
+    return async (request: FastifyRequest, reply: FastifyReply) => {
+      const limit = await check(request)
+      if (limit.isAllowed || !limit.isExceeded) return
+      const retryAfter = Math.max(1, limit.ttlInSeconds)
+      reply.header('retry-after', String(retryAfter))
+      throw tooManyRequests(
+        `at most ${limit.max} per ${Math.round(limit.timeWindow / 1000)} s; try again in ${retryAfter} s`,
+      )
+    }
+  }
   return {
     ...(limits.perIp ? { onRequest: [make(limits.perIp, (r) => `picket:${route}:ip:${r.ip}`)] } : {}),
     ...(perWallet && limits.perWallet
@@ -153,18 +178,20 @@ function limitsFor(
   }
 }
 
-/** Appends our hooks to those a user gave in `routeOptions` (theirs run first). */
+/** Appends our hooks to those a user gave in `routeOptions` (theirs run first), in order. */
 function withHooks(
   shared: Record<string, unknown>,
-  extra: Record<string, unknown[]>,
+  ...extras: Record<string, unknown[]>[]
 ): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...shared }
-  for (const [name, hooks] of Object.entries(extra)) {
-    const existing = shared[name]
-    merged[name] = [
-      ...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]),
-      ...hooks,
-    ]
+  for (const extra of extras) {
+    for (const [name, hooks] of Object.entries(extra)) {
+      const existing = merged[name]
+      merged[name] = [
+        ...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]),
+        ...hooks,
+      ]
+    }
   }
   return merged
 }
@@ -219,10 +246,11 @@ function defineHelperRoutes(
   }
 
   helpers.post<{ Body: NonceBody }>(`${prefix}/nonce`, {
-    ...withHooks(shared, {
-      onRequest: [refuseLargeBody],
-      ...limitsFor(helpers, 'nonce', routes.rateLimit, true),
-    }),
+    ...withHooks(
+      shared,
+      { onRequest: [refuseLargeBody] },
+      limitsFor(helpers, 'nonce', routes.rateLimit, true),
+    ),
     schema: {
       ...describe('Get the nonce and statement a wallet signs'),
       body: {
@@ -259,10 +287,11 @@ function defineHelperRoutes(
   })
 
   helpers.post<{ Body: LoginBody }>(`${prefix}/login`, {
-    ...withHooks(shared, {
-      onRequest: [refuseLargeBody],
-      ...limitsFor(helpers, 'login', routes.rateLimit, true),
-    }),
+    ...withHooks(
+      shared,
+      { onRequest: [refuseLargeBody] },
+      limitsFor(helpers, 'login', routes.rateLimit, true),
+    ),
     schema: {
       ...describe('Exchange a wallet signature for an access token'),
       body: {
@@ -318,10 +347,11 @@ function defineHelperRoutes(
   })
 
   helpers.post<{ Body: AuthzBody }>(`${prefix}/authz`, {
-    ...withHooks(shared, {
-      onRequest: [refuseLargeBody],
-      ...limitsFor(helpers, 'authz', routes.rateLimit, false),
-    }),
+    ...withHooks(
+      shared,
+      { onRequest: [refuseLargeBody] },
+      limitsFor(helpers, 'authz', routes.rateLimit, false),
+    ),
     config: { ...(routes.routeOptions.config as object), picket: true },
     schema: {
       ...describe('Authorize the signed-in wallet for new requirements (a new token)'),
@@ -363,10 +393,11 @@ function defineHelperRoutes(
   })
 
   helpers.post(`${prefix}/logout`, {
-    ...withHooks(shared, {
-      onRequest: [refuseLargeBody],
-      ...limitsFor(helpers, 'logout', routes.rateLimit, false),
-    }),
+    ...withHooks(
+      shared,
+      { onRequest: [refuseLargeBody] },
+      limitsFor(helpers, 'logout', routes.rateLimit, false),
+    ),
     schema: {
       ...describe('End the session: revoke the token (with a revocation list) and clear the cookie'),
     },

@@ -14,6 +14,7 @@ export {
   PicketNoTokenError,
   PicketOptionsError,
   PicketPayloadTooLargeError,
+  PicketTooManyRequestsError,
   PicketUnavailableError,
   PicketUngatedRouteError,
 } from './errors.js'

@@ -43,22 +43,26 @@ export interface RedisRevocationListOptions {
   now?: () => number
 }
 
-/** What `revoke` needs from a token: its id and its expiry (seconds since the epoch). */
-export type RevocableToken = Pick<AccessTokenPayload, 'tid' | 'exp'>
+/**
+ * What `revoke` needs from a token: its id, its session (`sid`, shared by every token `/authz`
+ * mints from it) and its expiry (seconds since the epoch).
+ */
+export type RevocableToken = Pick<AccessTokenPayload, 'tid' | 'exp' | 'sid'>
 
 export interface RevocationList {
   /**
-   * Revokes a token by its claims (`request.picketUser`), or by `tid` and `exp` (seconds since
-   * the epoch). Returns `false` when there was nothing to store because the token has expired
-   * (beyond the leeway) already.
+   * Revokes a session by a token's claims (`request.picketUser`): its `sid` (the whole session:
+   * every token `/authz` derived from the login, whose `exp` they share) or, for a token without
+   * one, its `tid`. Or one id and an `exp` (seconds since the epoch). Returns `false` when there
+   * was nothing to store because the token has expired (beyond the leeway) already.
    */
   revoke(token: RevocableToken | string, exp?: number): Promise<boolean>
   /**
-   * For the plugin's `isRevoked` option (already bound). True when the token's `tid` is on the
-   * list; a token without a `tid` cannot be checked and counts as revoked. Throws the plugin's
-   * 503 `FST_PICKET_UNAVAILABLE` (with Retry-After) when Redis cannot answer.
+   * For the plugin's `isRevoked` option (already bound). True when the token's `tid` or `sid`
+   * is on the list; a token without a `tid` cannot be checked and counts as revoked. Throws the
+   * plugin's 503 `FST_PICKET_UNAVAILABLE` (with Retry-After) when Redis cannot answer.
    */
-  isRevoked(claims: Pick<AccessTokenPayload, 'tid'>, request?: unknown): Promise<boolean>
+  isRevoked(claims: Pick<AccessTokenPayload, 'tid' | 'sid'>, request?: unknown): Promise<boolean>
   /** Lifts a revocation (e.g. one made by mistake). */
   unrevoke(tid: string): Promise<void>
   /** Closes the Redis client if the list created it. */
@@ -102,7 +106,7 @@ export function createRedisRevocationList(options: RedisRevocationListOptions): 
 
   return {
     async revoke(token, exp) {
-      const tid = typeof token === 'string' ? token : token.tid
+      const tid = typeof token === 'string' ? token : (token.sid ?? token.tid)
       const expiresAt = typeof token === 'string' ? exp : token.exp
       if (typeof tid !== 'string' || tid === '') throw new TypeError('revoke: the token has no tid')
       if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) {
@@ -117,8 +121,10 @@ export function createRedisRevocationList(options: RedisRevocationListOptions): 
     isRevoked: async (claims) => {
       const tid = claims?.tid
       if (typeof tid !== 'string' || tid === '') return true
+      const sid = typeof claims.sid === 'string' && claims.sid !== '' ? claims.sid : undefined
       try {
-        return (await bounded(client.exists(prefix + tid))) === 1
+        const keys = sid === undefined || sid === tid ? [prefix + tid] : [prefix + tid, prefix + sid]
+        return (await bounded(client.exists(...keys))) > 0
       } catch (error) {
         // Fail closed: an unanswered check never lets a possibly revoked token through.
         throw unavailable('the revocation list could not be checked', retryAfter, error)

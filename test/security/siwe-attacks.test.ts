@@ -306,7 +306,8 @@ t.test('through the plugin: /auth/login checks the domain itself and replays min
       issuer: authority.issuer,
     },
     allowedDomains: ['localhost:3000'],
-    routes: {},
+    // Replays are what this checks; the per-wallet login limit has its own test (bounded-work).
+    routes: { rateLimit: false },
   })
   t.teardown(() => app.close())
   const account = evmWallet()

@@ -161,6 +161,28 @@ t.test('item 1: a balance of ERC-1155 id 2 does not open a gate for id 1', async
     .authz({ accessToken: forId2, requirements: { contractAddress: badge, tokenIds: ['1'] } })
     .catch((e) => e)
   t.equal(authz.status, 403, 'and /authz reads the chain for id 1')
+
+  // The contract as a whole (no ids): an ERC-1155 balance exists only per id, so no decision
+  // point may answer it from a balance read for some ids; all four refuse alike.
+  const whole = { contractAddress: badge }
+  t.equal((await server.validate(forId2, whole).catch((e) => e)).status, 403, 'validate')
+  t.equal(
+    (await browser.authz({ accessToken: forId2, requirements: whole }).catch((e) => e)).status,
+    400,
+    'authz',
+  )
+  t.equal(
+    (
+      await server
+        .tokenOwnership({ chain: 'localhost', walletAddress: idHolder.address, ...whole })
+        .catch((e) => e)
+    ).status,
+    400,
+    'tokenOwnership',
+  )
+  const gateApp = await plugin()
+  gateApp.get('/badge', { config: { picket: { requirements: whole } } }, async () => ({}))
+  t.equal((await get(gateApp, '/badge', forId2)).statusCode, 403, 'the plugin gate')
 })
 
 t.test('item 1: ERC-721 gates with tokenIds check ownership of those ids', async (t) => {

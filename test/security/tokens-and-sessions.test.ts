@@ -13,8 +13,10 @@
  */
 import cookie from '@fastify/cookie'
 import Fastify, { type FastifyInstance } from 'fastify'
-import t from 'tap'
+import { decodeJwt } from 'jose'
+import t, { type Test } from 'tap'
 import { createAuthority } from '../../src/authority/index.js'
+import { PicketClient } from '../../src/client/index.js'
 import { COMPACT_JWS } from '../../src/core/bearer-token.js'
 import picket, { createRedisRevocationList, type PicketPluginOptions } from '../../src/fastify/index.js'
 import { DOMAIN, PROJECT, startStack } from '../fastify/support/stack.js'
@@ -150,6 +152,32 @@ t.test('item 8: logout checks Origin in cookie mode and revokes the token it end
   const replay = await server.inject({ url: '/me', headers: bearer(token) })
   t.equal(replay.statusCode, 401, 'the token is revoked, not only the cookie cleared')
   t.match(replay.json().message, /revoked/)
+
+  // The revoked token can still be shown to the API, which knows nothing of this list: a new
+  // token minted from it belongs to the same session (`sid`), and the session is what was revoked.
+  const browser = new PicketClient(PROJECT.publishableKey, { baseURL: stack.authority.url })
+  const derived = await browser.authz({
+    accessToken: token,
+    requirements: { allowedWallets: [stack.holder.address] },
+    revalidate: true,
+  })
+  t.not(derived.accessToken, token, 'the API minted another token')
+  t.equal(decodeJwt(derived.accessToken).sid, decodeJwt(token).sid, 'of the same session')
+  t.equal(
+    (await server.inject({ url: '/me', headers: bearer(derived.accessToken) })).statusCode,
+    401,
+    'refused too',
+  )
+  const other = await server.inject({
+    method: 'POST',
+    url: '/auth/login',
+    payload: await stack.signedLoginBody(stack.holder),
+  })
+  t.equal(
+    (await server.inject({ url: '/me', headers: bearer(other.json().accessToken) })).statusCode,
+    200,
+    'a new login is a new session',
+  )
 })
 
 t.test('item 9: the issuer never comes from the Host header', async (t) => {
@@ -164,27 +192,40 @@ t.test('item 9: the issuer never comes from the Host header', async (t) => {
   t.equal(document.jwks_uri, `${stack.authority.issuer}/.well-known/jwks.json`)
 })
 
-t.test('item 10: a key removed from the JWKS stops working within verify.maxAge', async (t) => {
-  const [first, second] = [await createSigningKey('first'), await createSigningKey('second')]
-  let published = [first.publicJwk, second.publicJwk]
-  const keys = Fastify()
-  keys.get('/jwks.json', async () => ({ keys: published }))
-  await keys.listen({ port: 0, host: '127.0.0.1' })
-  t.teardown(() => keys.close())
-  const maxAge = 1000
+/**
+ * A JWKS endpoint whose keys the test sets (`keys.published`), counting its fetches, and a
+ * plugin app verifying against it (tokens from test/support/token-factory.ts).
+ */
+async function keyRotationSetup(t: Test, verify: { maxAge?: number; cooldown?: number }) {
+  const keys = { published: [] as object[], fetches: 0 }
+  const jwks = Fastify()
+  jwks.get('/jwks.json', async () => {
+    keys.fetches++
+    return { keys: keys.published }
+  })
+  await jwks.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => jwks.close())
   const server = Fastify()
   await server.register(picket, {
     apiKey: 'sk_unused',
     baseURL: 'http://127.0.0.1:9/api/v1',
     verify: {
-      jwks: `http://127.0.0.1:${(keys.server.address() as { port: number }).port}/jwks.json`,
+      jwks: `http://127.0.0.1:${(jwks.server.address() as { port: number }).port}/jwks.json`,
       audience: AUDIENCE,
       issuer: ISSUER,
-      maxAge,
+      ...verify,
     },
   })
   server.get('/me', { config: { picket: true } }, async () => ({ ok: true }))
   t.teardown(() => server.close())
+  return { keys, server }
+}
+
+t.test('item 10: a key removed from the JWKS stops working within verify.maxAge', async (t) => {
+  const [first, second] = [await createSigningKey('first'), await createSigningKey('second')]
+  const maxAge = 1000
+  const { keys, server } = await keyRotationSetup(t, { maxAge })
+  keys.published = [first.publicJwk, second.publicJwk]
   await server.ready()
 
   const cached = await mintToken(first, claimsFor())
@@ -195,7 +236,7 @@ t.test('item 10: a key removed from the JWKS stops working within verify.maxAge'
     200,
     'cached while published',
   )
-  published = [second.publicJwk]
+  keys.published = [second.publicJwk]
   const removedAt = Date.now()
   let status = 200
   while (status === 200 && Date.now() - removedAt < maxAge * 5) {
@@ -215,4 +256,26 @@ t.test('item 10: a key removed from the JWKS stops working within verify.maxAge'
     200,
     'the remaining key works',
   )
+})
+
+t.test('item 10: a key published since the last fetch is picked up at once, not refused', async (t) => {
+  const [known, rotated, random] = [
+    await createSigningKey('known'),
+    await createSigningKey('rotated'),
+    await createSigningKey('random'),
+  ]
+  const { keys, server } = await keyRotationSetup(t, { cooldown: 30_000 })
+  keys.published = [known.publicJwk]
+  await server.ready() // fetches the key set: jose now holds off refetching for 30 s
+  keys.published = [known.publicJwk, rotated.publicJwk]
+  const token = await mintToken(rotated, claimsFor())
+  const res = await server.inject({ url: '/me', headers: bearer(token) })
+  t.equal(res.statusCode, 200, 'a rotation does not sign users out (a 401 would mean "log in again")')
+  // Unknown kids cost at most one fetch per cooldown.
+  const before = keys.fetches
+  for (let i = 0; i < 10; i++) {
+    const forged = await mintToken(random, claimsFor())
+    t.equal((await server.inject({ url: '/me', headers: bearer(forged) })).statusCode, 401)
+  }
+  t.ok(keys.fetches - before <= 1, `ten unknown kids, ${keys.fetches - before} fetch(es)`)
 })

@@ -3,7 +3,7 @@ import { requirementsKey } from '../../core/requirements.js'
 import type { Requirements } from '../../core/types.js'
 import { throwIfAborted } from './abort.js'
 import type { BalanceReading } from './balance-reading.js'
-import { ReadPool, SharedReads } from './concurrency.js'
+import { ReadPool, ReadPoolBusyError, SharedReads } from './concurrency.js'
 import { resolveDisplayAddress as resolveEnsDisplayAddress } from './display-address.js'
 import { ChainUnavailableError, TokenGatingUnsupportedError } from './errors.js'
 import { readEvmBalances } from './evm-balances.js'
@@ -74,7 +74,22 @@ export function createBalanceReader(opts: BalanceReaderOptions = {}): BalanceRea
     requirements: Requirements,
     signal: AbortSignal,
   ): Promise<BalanceReading> {
-    const limits = { run: <T>(call: () => Promise<T>) => pool.run(call, signal), perRequest }
+    const limits = {
+      run: <T>(call: () => Promise<T>) =>
+        pool.run(call, signal).catch((error: unknown) => {
+          if (error instanceof ReadPoolBusyError) {
+            throw new ChainUnavailableError(
+              chain.slug,
+              'the authority is busy with other chain reads; try again',
+              {
+                cause: error,
+              },
+            )
+          }
+          throw error
+        }),
+      perRequest,
+    }
     if (chain.chainType === 'ethereum') {
       return readEvmBalances({ clients, detector, limits }, chain, walletAddress, requirements, signal)
     }

@@ -34,16 +34,31 @@ export async function mapLimited<T, R>(
   return results
 }
 
-/** A counting semaphore over every read of a balance reader: a flood queues, it does not fan out. */
+/** The pool's queue is full: the reader is saturated, answer "try later" rather than queue more. */
+export class ReadPoolBusyError extends Error {
+  constructor() {
+    super('too many chain reads are waiting')
+    this.name = 'ReadPoolBusyError'
+  }
+}
+
+/**
+ * A counting semaphore over every read of a balance reader: a flood queues, it does not fan
+ * out, and the queue itself is bounded (`maxWaiting`), so a flood is refused, not remembered.
+ */
 export class ReadPool {
   #active = 0
   readonly #waiting: Array<() => void> = []
 
-  constructor(readonly size: number) {}
+  constructor(
+    readonly size: number,
+    readonly maxWaiting: number = size * 10,
+  ) {}
 
   /** Runs `read` when a slot is free; gives up waiting (without running it) if `signal` aborts. */
   async run<T>(read: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (this.#active >= this.size) {
+      if (this.#waiting.length >= this.maxWaiting) throw new ReadPoolBusyError()
       await new Promise<void>((resolve, reject) => {
         const onAbort = () => {
           const at = this.#waiting.indexOf(grant)

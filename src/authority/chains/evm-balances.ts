@@ -49,9 +49,10 @@ export async function readEvmBalances(
   const client = deps.clients.clientFor(chain)
   if (!client) throw new ChainUnavailableError(chain.slug, 'no rpcUrl configured')
 
-  const standard = await deps.detector.detect(client, chain, contract, signal)
-  const ids = tokenIds(chain, contract, standard, requirements.tokenIds)
   const limits = deps.limits ?? UNLIMITED
+  // Detection (a few calls, cached per contract) takes one slot of the pool like any read.
+  const standard = await limits.run(() => deps.detector.detect(client, chain, contract, signal))
+  const ids = tokenIds(chain, contract, standard, requirements.tokenIds)
   let perId: Map<string, bigint> | undefined
   let balance: string
   try {

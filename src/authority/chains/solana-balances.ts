@@ -2,7 +2,7 @@ import { addDecimals, formatDecimal } from '../../core/decimal.js'
 import { isRecord } from '../../core/is-record.js'
 import type { Requirements, TokenBalances } from '../../core/types.js'
 import { assertSolanaAddress } from './addresses.js'
-import { mapLimited, type ReadLimits } from './concurrency.js'
+import { mapLimited, type ReadLimits, ReadPool } from './concurrency.js'
 import { type AddressRole, ChainUnavailableError, InvalidAddressError } from './errors.js'
 import {
   callJsonRpc,
@@ -61,11 +61,15 @@ export async function readSolanaBalances(
   const failed = new AbortController()
   const signal = options.signal ? AbortSignal.any([options.signal, failed.signal]) : failed.signal
   const limits = options.limits ?? { run: <T>(read: () => Promise<T>) => read(), perRequest: 4 }
+  // One budget for the request, whatever the category (mints, collections, creator).
+  const own = new ReadPool(limits.perRequest, Number.POSITIVE_INFINITY)
   const call = async <R>(url: string, method: string, params: unknown): Promise<R> => {
     if (signal.aborted) throw new ChainUnavailableError(chain.slug, 'the read was stopped')
     try {
-      return await limits.run(() =>
-        callSolana<R>(chain, url, method, params, walletAddress, { ...options, signal }),
+      return await own.run(
+        () =>
+          limits.run(() => callSolana<R>(chain, url, method, params, walletAddress, { ...options, signal })),
+        signal,
       )
     } catch (error) {
       failed.abort(error)

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { claimsSatisfy, mergeTokenBalances, mergeTokenIdBalances } from '../../core/index.js'
-import type { AuthResponse } from '../../core/types.js'
+import type { AuthResponse, TokenIdBalances } from '../../core/types.js'
 import { decideRequirements } from '../authorization.js'
 import { permissionDenied } from '../errors.js'
 import { clientGoneSignal, projectOf } from '../request-context.js'
@@ -38,19 +38,38 @@ export function registerAuthzRoute(app: FastifyInstance, runtime: AuthorityRunti
       clientGoneSignal(reply),
     )
     if (!decision.allowed) throw permissionDenied(decision.reason ?? 'Requirements not met')
-    const tokenIdBalances = mergeTokenIdBalances(claims.tokenIdBalances, decision.tokenIdBalances)
+    const tokenIdBalances = boundedIds(
+      mergeTokenIdBalances(claims.tokenIdBalances, decision.tokenIdBalances),
+      decision.tokenIdBalances,
+    )
     return mintAuthResponse(
       runtime,
       request,
       app.prefix,
       project,
       { ...userOf(claims), tokenBalances: mergeTokenBalances(claims.tokenBalances, decision.tokenBalances) },
-      // The new token proves what the old one did, for the same site.
+      // The new token proves what the old one did, for the same site, in the same session
+      // (revoking the session, e.g. at logout, revokes this token too).
       {
         ...(tokenIdBalances ? { tokenIdBalances } : {}),
         ...(claims.domain ? { domain: claims.domain } : {}),
+        sid: claims.sid ?? claims.tid,
       },
       claims.exp,
     )
   })
+}
+
+/** The most per-id balances one token carries; repeated /authz calls must not grow it forever. */
+const MAX_TOKEN_IDS_PER_TOKEN = 1000
+
+/** The merged per-id balances, or only the newest read's when the merge would carry too many. */
+function boundedIds(
+  merged: TokenIdBalances | undefined,
+  newest: TokenIdBalances | undefined,
+): TokenIdBalances | undefined {
+  if (!merged) return merged
+  const count = Object.values(merged).reduce((sum, ids) => sum + Object.keys(ids).length, 0)
+  // Fewer proofs in the token only means more chain reads later, never a wider gate.
+  return count <= MAX_TOKEN_IDS_PER_TOKEN ? merged : newest
 }

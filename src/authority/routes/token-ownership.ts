@@ -3,8 +3,8 @@ import { addDecimals, claimsSatisfy, hasTokenRequirements } from '../../core/ind
 import type { TokenBalances, TokenOwnershipResponse } from '../../core/types.js'
 import { assertTokenGatingSupported } from '../authorization.js'
 import type { BalanceReading } from '../chains/balance-reading.js'
-import { parameterInvalid, resourceNotFound } from '../errors.js'
-import { assertWalletAddress, clientGoneSignal } from '../request-context.js'
+import { parameterInvalid, permissionDenied, resourceNotFound } from '../errors.js'
+import { assertWalletAddress, clientGoneSignal, keyTypeOf } from '../request-context.js'
 import { normalizeTokenOwnershipRequest } from '../request-normalization.js'
 import type { AuthorityRuntime } from '../runtime.js'
 
@@ -27,6 +27,13 @@ export function registerTokenOwnershipRoute(app: FastifyInstance, runtime: Autho
     '/chains/:chain/wallets/:walletAddress/tokenOwnership',
     { bodyLimit: runtime.bodyLimit },
     async (request, reply): Promise<TokenOwnershipResponse> => {
+      // A chain read for any wallet, for whoever asks: only servers (the secret key) may. No
+      // browser SDK calls it (§1.4), and the publishable key is public.
+      if (keyTypeOf(request) !== 'secret') {
+        throw permissionDenied(
+          "tokenOwnership needs the project's secret key (the publishable key is public)",
+        )
+      }
       const chain = runtime.chains.get(request.params.chain)
       if (!chain) throw resourceNotFound(`Unsupported chain: ${request.params.chain}`)
       const { walletAddress } = request.params

@@ -45,6 +45,7 @@ export function registerWellKnownRoutes(app: FastifyInstance, runtime: Authority
         'tokenBalances',
         'tokenIdBalances',
         'domain',
+        'sid',
       ],
     }
   })

@@ -26,6 +26,7 @@ export async function issueAccessToken(
   input: AccessTokenInput,
 ): Promise<{ accessToken: string; claims: AccessTokenPayload }> {
   const { user } = input
+  const tid = randomUUID()
   const claims: AccessTokenPayload = {
     chain: user.chain,
     walletAddress: user.walletAddress,
@@ -36,10 +37,12 @@ export async function issueAccessToken(
     iss: input.issuer,
     sub: `${user.chain}:${user.walletAddress}`,
     aud: input.audience,
-    tid: randomUUID(),
+    tid,
     ver: TOKEN_VERSION,
     ...(input.extensions?.tokenIdBalances ? { tokenIdBalances: input.extensions.tokenIdBalances } : {}),
     ...(input.extensions?.domain ? { domain: input.extensions.domain } : {}),
+    // A login starts a session; a token minted from another (/authz) continues its session.
+    sid: input.extensions?.sid ?? tid,
   }
   const signed = await new SignJWT({ ...claims })
     .setProtectedHeader({ alg: TOKEN_ALGORITHM, typ: 'JWT', kid: key.kid })
