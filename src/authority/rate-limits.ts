@@ -2,6 +2,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Redis } from 'ioredis'
 import { decodeJwt } from 'jose'
+import { walletKey } from '../core/addresses.js'
 import type { RateLimitConfig, RateLimitWindow } from './config.js'
 import { AuthorityError } from './errors.js'
 
@@ -12,12 +13,6 @@ const LIMITED = new Map<string, string>([
   ['/authz', 'authz'],
   ['/chains/:chain/wallets/:walletAddress/tokenOwnership', 'tokenOwnership'],
 ])
-
-/** A wallet address as a key: EVM addresses are case-insensitive. */
-function walletKey(address: unknown): string {
-  if (typeof address !== 'string') return ''
-  return /^0x[0-9a-fA-F]{40}$/.test(address) ? address.toLowerCase() : address.slice(0, 128)
-}
 
 /**
  * The wallet a request is about: for `authz` the token's (decoded without verifying: it only

@@ -42,7 +42,7 @@ export function keyTypeOf(request: FastifyRequest): ProjectMatch['keyType'] {
  * `iss` of this authority: configured, or bound by `startAuthority` to its own URL before the
  * first request. Never derived from a request (its Host header is the client's to choose).
  */
-export function issuerOf(runtime: AuthorityRuntime, _request?: FastifyRequest, _prefix?: string): string {
+export function issuerOf(runtime: AuthorityRuntime): string {
   if (runtime.issuer === undefined) throw new Error('fastify-picket authority: no issuer is bound')
   return runtime.issuer
 }

@@ -68,7 +68,7 @@ export function resolveClientConfig(apiKey: unknown, options: PicketClientOption
       options as Record<string, unknown>,
       { keys: ['baseURL', 'timeout', 'retry', 'fetch', 'userAgent'] },
       '',
-      (path, problem) => new PicketConfigError(`${path}: ${problem}`, path),
+      PicketConfigError.at,
     )
   }
   const {

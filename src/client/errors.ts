@@ -64,6 +64,11 @@ export class PicketConfigError extends PicketError {
     this.name = 'PicketConfigError'
     this.field = field
   }
+
+  /** The error factory of core's strict-input checks: `<path>: <problem>`, with `field` set to the path. */
+  static at(path: string, problem: string): PicketConfigError {
+    return new PicketConfigError(`${path}: ${problem}`, path)
+  }
 }
 
 /** A required argument is missing or has the wrong type. Thrown before any request is sent. */

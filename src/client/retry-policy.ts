@@ -62,7 +62,7 @@ export function resolveRetryPolicy(option: RetryOptions | false | undefined): Re
     option as Record<string, unknown>,
     { keys: ['retries', 'minDelay', 'maxDelay', 'maxRetryAfter'] },
     'retry',
-    (path, problem) => new PicketConfigError(`${path}: ${problem}`, path),
+    PicketConfigError.at,
   )
   const policy: RetryPolicy = {
     retries: option.retries ?? DEFAULT_RETRY_POLICY.retries,

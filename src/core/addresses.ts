@@ -36,6 +36,16 @@ export function checkEvmAddress(address: unknown): EvmAddressCheck {
   return toChecksumAddress(address) === address ? 'valid' : 'bad-checksum'
 }
 
+/**
+ * A wallet address as a key to count or look up by (rate limits): EVM addresses are
+ * case-insensitive, so they are keyed in lower case; others as written, at most 128 characters.
+ * Not a validation: anything that is not a string is `''`.
+ */
+export function walletKey(address: unknown): string {
+  if (typeof address !== 'string') return ''
+  return EVM_HEX.test(address) ? address.toLowerCase() : address.slice(0, 128)
+}
+
 export function isEvmAddress(address: unknown): address is string {
   return checkEvmAddress(address) === 'valid'
 }

@@ -38,6 +38,12 @@ const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 /** Order of the P-256 group: an ECDSA signature (r, s) verifies as (r, n − s) too. */
 const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n
 
+/** `s` of a 64-byte ES256 signature (r ‖ s), when it is in the upper half: the high-s twin. */
+function highS(signature: Buffer): bigint | undefined {
+  const s = BigInt(`0x${signature.subarray(32).toString('hex')}`)
+  return s > P256_ORDER / 2n ? s : undefined
+}
+
 /**
  * Whether a base64url segment is the one canonical encoding of its bytes. The last character of
  * a segment whose length is 2 or 3 (mod 4) carries 4 or 2 unused bits; decoders ignore them, so
@@ -70,8 +76,7 @@ export function canonicalTokenProblem(token: string): string | undefined {
   if (alg === 'ES256') {
     const signature = Buffer.from(segments[2]!, 'base64url')
     if (signature.length !== 64) return 'the ES256 signature has the wrong length'
-    const s = BigInt(`0x${signature.subarray(32).toString('hex')}`)
-    if (s > P256_ORDER / 2n) return 'the ES256 signature is not in its canonical (low-s) form'
+    if (highS(signature) !== undefined) return 'the ES256 signature is not in its canonical (low-s) form'
   }
   return undefined
 }
@@ -85,8 +90,8 @@ export function withLowS(token: string): string {
   const dot = token.lastIndexOf('.')
   const signature = Buffer.from(token.slice(dot + 1), 'base64url')
   if (signature.length !== 64) return token
-  const s = BigInt(`0x${signature.subarray(32).toString('hex')}`)
-  if (s <= P256_ORDER / 2n) return token
+  const s = highS(signature)
+  if (s === undefined) return token
   const low = Buffer.concat([
     signature.subarray(0, 32),
     Buffer.from((P256_ORDER - s).toString(16).padStart(64, '0'), 'hex'),

@@ -10,13 +10,17 @@ export type ProvingClaims = Pick<
   'chain' | 'walletAddress' | 'tokenBalances' | 'tokenIdBalances'
 >
 
+/** The largest uint256, the range of an EVM token id. */
+const UINT256_MAX = 2n ** 256n - 1n
+
 /**
  * A token id as this package keys it: the decimal form of a uint256 (`'0x0a'` and `'010'` are
- * both `'10'`), or `undefined` for something that is not a token id.
+ * both `'10'`), or `undefined` for something that is not a token id (not a number, or out of range).
  */
 export function tokenIdKey(id: string): string | undefined {
   if (!/^(\d{1,78}|0x[0-9a-fA-F]{1,64})$/.test(id)) return undefined
-  return BigInt(id).toString()
+  const value = BigInt(id)
+  return value > UINT256_MAX ? undefined : value.toString()
 }
 
 /**
@@ -57,8 +61,10 @@ function idBalancesSatisfy(
   contractAddress: string,
   requirements: Requirements,
 ): boolean {
-  const perId = recorded?.[contractAddress.toLowerCase()]
-  if (!perId || !Object.hasOwn(recorded!, contractAddress.toLowerCase())) return false
+  const contract = contractAddress.toLowerCase()
+  if (!recorded || !Object.hasOwn(recorded, contract)) return false
+  const perId = recorded[contract]
+  if (!perId) return false
   const ids = new Set<string>()
   for (const id of requirements.tokenIds!) {
     const key = tokenIdKey(id)

@@ -1,4 +1,5 @@
 import { checkEvmAddress, isSolanaAddress } from './addresses.js'
+import { tokenIdKey } from './claims-satisfy.js'
 import { parseDecimal } from './decimal.js'
 import { normalizeRequirements, REQUIREMENT_LIMITS } from './requirements.js'
 import {
@@ -40,8 +41,6 @@ export const GATE_REQUIREMENT_FIELDS = [
 ] as const
 const GATE_OPTION_HINT = "is a gate option: put it beside 'requirements', not inside it"
 
-/** The largest uint256, the range of an EVM token id. */
-const UINT256_MAX = 2n ** 256n - 1n
 const DIGITS = /^[0-9]{1,78}$/
 const PLAIN_DECIMAL = /^[0-9]+(\.[0-9]+)?$/
 
@@ -274,7 +273,7 @@ function tokenId(value: unknown, path: string, fail: ConfigErrorFactory): void {
     const hint = typeof value === 'number' ? ` — write it as a string ('${value}'): ids can exceed 2^53` : ''
     throw fail(path, `must be a token id as a string of digits, got ${describeValue(value)}${hint}`)
   }
-  if (!DIGITS.test(value) || BigInt(value) > UINT256_MAX) {
+  if (!DIGITS.test(value) || tokenIdKey(value) === undefined) {
     throw fail(path, `must be a token id as a string of digits (a uint256), got ${describeValue(value)}`)
   }
 }

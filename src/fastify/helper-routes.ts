@@ -1,5 +1,6 @@
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
+import { walletKey } from '../core/addresses.js'
 import { RequirementsError } from '../core/errors.js'
 import { normalizeRequirements } from '../core/requirements.js'
 import { checkSiweContext } from '../core/siwe-context.js'
@@ -126,12 +127,6 @@ function checkLoginContext(
     },
   )
   if (problem) throw badRequest(problem.message)
-}
-
-/** A wallet's rate-limit key: EVM addresses are case-insensitive, others are not. */
-function walletKey(address: unknown): string {
-  if (typeof address !== 'string') return ''
-  return /^0x[0-9a-fA-F]{40}$/.test(address) ? address.toLowerCase() : address
 }
 
 /**

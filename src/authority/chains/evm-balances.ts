@@ -163,8 +163,6 @@ async function readIdBalances(
   return new Map(keys.map((key, i) => [key, held[i]!]))
 }
 
-const UINT256_MAX = 2n ** 256n - 1n
-
 /**
  * The distinct ids a requirement names, or `undefined` for a whole-contract read. ERC-1155
  * balances exist only per id (a wallet's ids cannot be enumerated on chain); ERC-20 has no ids.
@@ -193,11 +191,10 @@ function tokenIds(
   const ids = new Map<string, bigint>()
   for (const id of tokenIdsInput) {
     const key = tokenIdKey(id)
-    const value = key === undefined ? -1n : BigInt(key)
-    if (value < 0n || value > UINT256_MAX) {
+    if (key === undefined) {
       throw new InvalidRequirementError(chain.slug, `Token id ${JSON.stringify(id)} is not a uint256`)
     }
-    ids.set(key!, value)
+    ids.set(key, BigInt(key))
   }
   return ids
 }

@@ -33,7 +33,7 @@ export function createMemoryNonceStore(options: MemoryNonceStoreOptions): NonceS
       if (live !== undefined) return live
       if (cache.size >= max) {
         cache.purgeStale()
-        if (cache.size >= max) throw new NonceStoreFullError(Math.max(1, Math.ceil(options.ttlSeconds / 4)))
+        if (cache.size >= max) throw new NonceStoreFullError(options.ttlSeconds)
       }
       const nonce = generateNonce()
       cache.set(key, nonce)

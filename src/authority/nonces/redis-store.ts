@@ -82,7 +82,7 @@ export function createRedisNonceStore(options: RedisNonceStoreOptions): NonceSto
         options.ttlSeconds,
         max,
       )
-      if (nonce === null) throw new NonceStoreFullError(Math.max(1, Math.ceil(options.ttlSeconds / 4)))
+      if (nonce === null) throw new NonceStoreFullError(options.ttlSeconds)
       return nonce
     },
     async get(key) {

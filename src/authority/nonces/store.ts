@@ -31,9 +31,13 @@ export function nonceKey(projectId: string, chainType: ChainType, walletAddress:
  * rather than an older live one evicted, which would fail a login its wallet already signed.
  */
 export class NonceStoreFullError extends Error {
-  constructor(readonly retryAfter: number) {
+  /** Seconds to wait: a quarter of the nonce lifetime, by when some live nonces are used or gone. */
+  readonly retryAfter: number
+
+  constructor(nonceTtlSeconds: number) {
     super('the nonce store is full')
     this.name = 'NonceStoreFullError'
+    this.retryAfter = Math.max(1, Math.ceil(nonceTtlSeconds / 4))
   }
 }
 

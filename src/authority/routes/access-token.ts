@@ -1,4 +1,3 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AccessTokenPayload, AuthenticatedUser } from '../../core/types.js'
 import type { ChainDefinition } from '../chains/registry.js'
 import type { ProjectConfig } from '../config.js'
@@ -10,13 +9,11 @@ import { verifyAccessToken } from '../tokens/verify.js'
 /** A token of the calling project, verified, with the chain it was minted on. */
 export async function verifyProjectToken(
   runtime: AuthorityRuntime,
-  app: FastifyInstance,
-  request: FastifyRequest,
   project: ProjectConfig,
   token: string,
 ): Promise<{ claims: AccessTokenPayload; chain: ChainDefinition }> {
   const claims = await verifyAccessToken(runtime.signingKey, token, {
-    issuer: issuerOf(runtime, request, app.prefix),
+    issuer: issuerOf(runtime),
     audience: project.id,
     currentDate: new Date(runtime.now()),
   })

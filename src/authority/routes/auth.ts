@@ -71,8 +71,6 @@ export function registerAuthRoute(app: FastifyInstance, runtime: AuthorityRuntim
     if (!(await runtime.nonces.consume(key, nonce))) throw invalidSignature('this signature was already used')
     return mintAuthResponse(
       runtime,
-      request,
-      app.prefix,
       project,
       {
         chain: chain.slug,

@@ -23,7 +23,7 @@ export function registerAuthzRoute(app: FastifyInstance, runtime: AuthorityRunti
   app.post('/authz', { bodyLimit: runtime.bodyLimit }, async (request, reply): Promise<AuthResponse> => {
     const project = projectOf(request)
     const body = normalizeAuthzRequest(request.body)
-    const { claims, chain } = await verifyProjectToken(runtime, app, request, project, body.accessToken)
+    const { claims, chain } = await verifyProjectToken(runtime, project, body.accessToken)
     const { requirements } = body
 
     if (!body.revalidate && claimsSatisfy(claims, requirements)) {
@@ -44,8 +44,6 @@ export function registerAuthzRoute(app: FastifyInstance, runtime: AuthorityRunti
     )
     return mintAuthResponse(
       runtime,
-      request,
-      app.prefix,
       project,
       { ...userOf(claims), tokenBalances: mergeTokenBalances(claims.tokenBalances, decision.tokenBalances) },
       // The new token proves what the old one did, for the same site, in the same session

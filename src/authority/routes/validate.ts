@@ -19,7 +19,7 @@ export function registerValidateRoute(app: FastifyInstance, runtime: AuthorityRu
     async (request): Promise<AccessTokenPayload> => {
       const project = projectOf(request)
       const body = normalizeValidateRequest(request.body)
-      const { claims } = await verifyProjectToken(runtime, app, request, project, body.accessToken)
+      const { claims } = await verifyProjectToken(runtime, project, body.accessToken)
       if (!claimsSatisfy(claims, body.requirements)) {
         throw permissionDenied(
           body.requirements.allowedWallets && Object.keys(body.requirements).length === 1

@@ -20,11 +20,11 @@ export function registerWellKnownRoutes(app: FastifyInstance, runtime: Authority
       return { keys: [runtime.signingKey.publicJwk] }
     },
   )
-  app.get('/.well-known/openid-configuration', { config: PUBLIC_ROUTE }, async (request, reply) => {
+  app.get('/.well-known/openid-configuration', { config: PUBLIC_ROUTE }, async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=300')
     // Both from the bound issuer: a document cached publicly must never carry a JWKS location
     // taken from a client's Host header.
-    const issuer = issuerOf(runtime, request, app.prefix)
+    const issuer = issuerOf(runtime)
     return {
       issuer,
       jwks_uri: `${issuer}/.well-known/jwks.json`,

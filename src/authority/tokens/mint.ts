@@ -1,4 +1,3 @@
-import type { FastifyRequest } from 'fastify'
 import type { AccessTokenExtensions, AuthenticatedUser, AuthResponse } from '../../core/types.js'
 import type { ProjectConfig } from '../config.js'
 import { issuerOf } from '../request-context.js'
@@ -11,8 +10,6 @@ import { issueAccessToken } from './issue.js'
  */
 export async function mintAuthResponse(
   runtime: AuthorityRuntime,
-  request: FastifyRequest,
-  prefix: string,
   project: ProjectConfig,
   user: AuthenticatedUser,
   extensions: AccessTokenExtensions,
@@ -22,7 +19,7 @@ export async function mintAuthResponse(
   const { accessToken } = await issueAccessToken(runtime.signingKey, {
     user,
     extensions,
-    issuer: issuerOf(runtime, request, prefix),
+    issuer: issuerOf(runtime),
     audience: project.id,
     issuedAt,
     expiresAt: expiresAt ?? issuedAt + project.tokenTTL,
