@@ -20,9 +20,9 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import { createSigningMessage } from 'picket-core'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { generateSigningJwk } from '../src/authority/tokens/signing-key.js'
-import { createSigningMessage } from '../src/core/index.js'
+import { generateSigningJwk } from '../packages/authority/src/tokens/signing-key.js'
 import { startRedisServer } from '../test/support/redis-server.js'
 
 const envNumber = (name: string, fallback: number) => {
@@ -36,7 +36,7 @@ const settings = {
   authRequests: envNumber('BENCH_AUTH_REQUESTS', 5000),
 }
 const log = (line: string) => process.stderr.write(`${line}\n`)
-const CLI = fileURLToPath(new URL('../src/authority/cli.ts', import.meta.url))
+const CLI = fileURLToPath(new URL('../packages/authority/src/cli.ts', import.meta.url))
 const TSX = fileURLToPath(new URL('../node_modules/tsx/dist/esm/index.mjs', import.meta.url))
 const RESULTS = fileURLToPath(new URL('RESULTS.md', import.meta.url))
 const PROJECT = {

@@ -24,9 +24,9 @@ import { createRequire } from 'node:module'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose'
+import { PicketClient } from 'picket-core/client'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { PicketClient } from '../src/client/index.js'
-import { withLowS } from '../src/core/bearer-token.js'
+import { withLowS } from '../packages/core/src/core/bearer-token.js'
 import { siweLogin } from '../tools/siwe-login.js'
 
 const PROJECT = {
@@ -58,8 +58,8 @@ interface MemoryReply {
 
 async function runServer(): Promise<void> {
   const { default: Fastify } = await import('fastify')
-  const { startAuthority } = await import('../src/authority/index.js')
-  const { default: picket } = await import('../src/fastify/index.js')
+  const { startAuthority } = await import('picket-authority')
+  const { default: picket } = await import('fastify-picket')
   const signingKey = JSON.parse(process.env.LOAD_SIGNING_JWK!)
   const authority = await startAuthority({
     port: 0,

@@ -3,10 +3,11 @@
  * SIWE (or simple) message with core's `createSigningMessage`, and sign it with a real wallet.
  * One implementation for the tests, benchmarks and examples that need real logins.
  */
+
+import type { AuthRequest, RequirementsInput } from 'picket-core'
+import { createSigningMessage } from 'picket-core'
+import type { PicketClient } from 'picket-core/client'
 import type { PrivateKeyAccount } from 'viem/accounts'
-import type { PicketClient } from '../src/client/index.js'
-import { createSigningMessage } from '../src/core/index.js'
-import type { AuthRequest, RequirementsInput } from '../src/core/types.js'
 
 export interface SiweLoginOptions {
   /** Chain slug (default `ethereum`). */

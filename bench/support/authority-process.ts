@@ -4,7 +4,7 @@
  * request of the uncached remote variant — in its own process, so that work is not charged to
  * the load generator nor to the server under test.
  */
-import { generateSigningJwk, startAuthority } from '../../src/authority/index.js'
+import { generateSigningJwk, startAuthority } from 'picket-authority'
 import { BENCH_PROJECT, type ChildReady, serveCpuUsage } from './protocol.js'
 
 const authority = await startAuthority({

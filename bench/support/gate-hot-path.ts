@@ -6,15 +6,10 @@
  */
 import { createHash } from 'node:crypto'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
-import { withLowS } from '../../src/core/bearer-token.js'
-import {
-  COMPACT_JWS,
-  parseBearerAuthorization,
-  SingleFlightCache,
-  tokenCacheKey,
-} from '../../src/core/index.js'
-import { normalizeRequirements } from '../../src/core/requirements.js'
-import type { AccessTokenPayload } from '../../src/core/types.js'
+import { COMPACT_JWS, parseBearerAuthorization, SingleFlightCache, tokenCacheKey } from 'picket-core'
+import { withLowS } from '../../packages/core/src/core/bearer-token.js'
+import { normalizeRequirements } from '../../packages/core/src/core/requirements.js'
+import type { AccessTokenPayload } from '../../packages/core/src/core/types.js'
 import { satisfies } from '../../src/fastify/gate.js'
 
 // A token shaped like the authority's (same claims, ES256), so lengths match the real one.

@@ -5,7 +5,7 @@
  */
 import fastifyJwt from '@fastify/jwt'
 import Fastify, { type RouteShorthandOptions } from 'fastify'
-import picket from '../../src/fastify/index.js'
+import picket from 'fastify-picket'
 import { type ChildReady, serveCpuUsage } from './protocol.js'
 import { ROUTE, type ServerConfig } from './variants.js'
 

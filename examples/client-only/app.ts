@@ -11,9 +11,9 @@
  * Without them, a local authority and a local chain (with a demo NFT) are started beside it.
  */
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
-import { generateSigningJwk, type RunningAuthority, startAuthority } from '../../src/authority/index.js'
-import { PicketAPIError, PicketClient, PicketError } from '../../src/client/index.js'
-import type { SigningMessageContext } from '../../src/core/types.js'
+import { generateSigningJwk, type RunningAuthority, startAuthority } from 'picket-authority'
+import type { SigningMessageContext } from 'picket-core'
+import { PicketAPIError, PicketClient, PicketError } from 'picket-core/client'
 import { type DevChain, startDevChain } from '../../tools/devchain/index.js'
 
 export const LOCAL_PROJECT = {

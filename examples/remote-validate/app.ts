@@ -13,9 +13,9 @@
  * Without them, a local authority (the bundled one) is started beside the app instead.
  */
 import Fastify, { type FastifyInstance } from 'fastify'
-import { generateSigningJwk, type RunningAuthority, startAuthority } from '../../src/authority/index.js'
-import type { PicketClientOptions } from '../../src/client/index.js'
-import picket from '../../src/fastify/index.js'
+import picket from 'fastify-picket'
+import { generateSigningJwk, type RunningAuthority, startAuthority } from 'picket-authority'
+import type { PicketClientOptions } from 'picket-core/client'
 
 /** The project of the local authority, used when no API is configured. */
 export const LOCAL_PROJECT = {

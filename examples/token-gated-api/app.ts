@@ -8,8 +8,8 @@
  * `start()` is used by `npm start` (main.ts), by `npm run demo` (demo.ts) and by the tests.
  */
 import Fastify, { type FastifyInstance } from 'fastify'
-import { createAuthority, generateSigningJwk, type PrivateEcJwk } from '../../src/authority/index.js'
-import picket from '../../src/fastify/index.js'
+import picket from 'fastify-picket'
+import { createAuthority, generateSigningJwk, type PrivateEcJwk } from 'picket-authority'
 import { type DemoChain, startDemoChain } from './demo-chain.js'
 import { resolveListenPort } from './listen-port.js'
 import { registerPage } from './page.js'

@@ -4,7 +4,7 @@
  * awaited, before these routes).
  */
 import type { FastifyInstance } from 'fastify'
-import type { PicketRouteConfig } from '../../src/fastify/index.js'
+import type { PicketRouteConfig } from 'fastify-picket'
 
 export interface GatedRoute {
   path: string

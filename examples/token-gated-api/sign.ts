@@ -9,9 +9,9 @@
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import type { NonceResponse } from 'picket-core'
 import type { Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import type { NonceResponse } from '../../src/core/types.js'
 import { CHAIN } from './project.js'
 import { signLogin } from './siwe-login.js'
 

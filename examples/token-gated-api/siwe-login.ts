@@ -3,10 +3,11 @@
  * for this site (domain = the page's host) and sign it. Used by `sign.ts` (curl walkthrough),
  * the scripted demo and the tests; the browser page does the same with `window.ethereum`.
  */
+
+import type { NonceResponse, SigningMessageContext } from 'picket-core'
+import { createSigningMessage } from 'picket-core'
 import type { Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { createSigningMessage } from '../../src/core/index.js'
-import type { NonceResponse, SigningMessageContext } from '../../src/core/types.js'
 
 export interface LoginBody {
   chain: string

@@ -4,8 +4,8 @@
  * story passes only if every step behaved.
  */
 import { importJWK, SignJWT } from 'jose'
-import { withLowS } from '../../src/core/bearer-token.js'
-import type { NonceResponse } from '../../src/core/types.js'
+import type { NonceResponse } from 'picket-core'
+import { withLowS } from 'picket-core'
 import type { RunningExample } from './app.js'
 import type { DemoWallet } from './demo-chain.js'
 import { type LoginBody, signLogin } from './siwe-login.js'

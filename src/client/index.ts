@@ -1,28 +1,5 @@
 /**
- * Picket API v1 client (framework-neutral). Import from `fastify-picket/client`.
+ * `fastify-picket/client`: the Picket API v1 client, re-exported from `picket-core/client` so that
+ * a Fastify app needs one package name.
  */
-export type { CallOptions, PicketClientOptions } from './client-options.js'
-export { DEFAULT_BASE_URL, DEFAULT_TIMEOUT } from './client-options.js'
-export {
-  PicketAbortError,
-  PicketAPIError,
-  PicketArgumentError,
-  PicketConfigError,
-  PicketError,
-  type PicketErrorCode,
-  PicketNetworkError,
-  PicketResponseFormatError,
-  PicketTimeoutError,
-  PicketUnexpectedResponseError,
-  type RequestIdentity,
-} from './errors.js'
-export { PicketClient } from './picket-client.js'
-export type { TokenOwnershipResult } from './response-shapes.js'
-export { parseRetryAfter } from './retry-after.js'
-export {
-  DEFAULT_RETRY_POLICY,
-  isRetryableStatus,
-  type RetryOptions,
-  type RetryPolicy,
-} from './retry-policy.js'
-export { DEFAULT_USER_AGENT, PACKAGE_VERSION } from './version.js'
+export * from 'picket-core/client'

@@ -1,9 +1,7 @@
-import { PicketAPIError } from '../client/errors.js'
-import type { PicketClient } from '../client/index.js'
-import { requirementsKey } from '../core/requirements.js'
-import { SingleFlightCache } from '../core/single-flight-cache.js'
-import type { AccessTokenPayload, Requirements } from '../core/types.js'
-import { tokenCacheKey } from '../core/verified-token-cache.js'
+import type { AccessTokenPayload, Requirements } from 'picket-core'
+import { requirementsKey, SingleFlightCache, tokenCacheKey } from 'picket-core'
+import type { PicketClient } from 'picket-core/client'
+import { PicketAPIError } from 'picket-core/client'
 import { toClientError } from './upstream.js'
 
 export type AuthzOutcome =

@@ -1,5 +1,5 @@
-import type { PicketClient } from '../client/index.js'
-import type { AccessTokenPayload } from '../core/types.js'
+import type { AccessTokenPayload } from 'picket-core'
+import type { PicketClient } from 'picket-core/client'
 import type { GateHook } from './gate.js'
 import type { PicketRouteConfig } from './route-config.js'
 

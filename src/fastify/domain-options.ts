@@ -1,5 +1,4 @@
-import { isHostPort } from '../core/siwe-context.js'
-import { describeValue } from '../core/strict-input.js'
+import { describeValue, isHostPort } from 'picket-core'
 import { optionsError as fail } from './errors.js'
 
 /** SIWE domains (host[:port]) a server accepts: strings, RegExps (matched against the whole domain), or a function. */

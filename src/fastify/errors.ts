@@ -1,5 +1,5 @@
 import createError from '@fastify/error'
-import { type BearerErrorCode, bearerChallenge } from '../core/www-authenticate.js'
+import { type BearerErrorCode, bearerChallenge } from 'picket-core'
 
 /**
  * The plugin's errors, made with @fastify/error so they carry `code` and `statusCode` and work

@@ -1,10 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { claimsSatisfy } from '../core/claims-satisfy.js'
-import type { ResolvedGate } from '../core/gate-config.js'
-import { requirementsRefusal } from '../core/refusal.js'
-import { isEmptyRequirements } from '../core/requirements.js'
-import { InvalidTokenError, VerifierUnavailableError } from '../core/token-errors.js'
-import type { AccessTokenPayload, Requirements } from '../core/types.js'
+import type { AccessTokenPayload, Requirements, ResolvedGate } from 'picket-core'
+import {
+  claimsSatisfy,
+  InvalidTokenError,
+  isEmptyRequirements,
+  requirementsRefusal,
+  VerifierUnavailableError,
+} from 'picket-core'
 import type { Authorizer } from './authorizer.js'
 import { insufficient, invalidToken, noToken, unavailable } from './errors.js'
 import type { ResolvedOptions } from './options.js'

@@ -1,10 +1,7 @@
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
-import { walletKey } from '../core/addresses.js'
-import { RequirementsError } from '../core/errors.js'
-import { normalizeRequirements } from '../core/requirements.js'
-import { checkSiweContext } from '../core/siwe-context.js'
-import type { AccessTokenPayload, AuthResponse, SigningMessageContext } from '../core/types.js'
+import type { AccessTokenPayload, AuthResponse, SigningMessageContext } from 'picket-core'
+import { checkSiweContext, normalizeRequirements, RequirementsError, walletKey } from 'picket-core'
 import { isAllowedDomain } from './allowed-domain.js'
 import {
   badRequest,

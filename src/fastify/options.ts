@@ -1,13 +1,11 @@
 import type { FastifyRequest, RouteShorthandOptions } from 'fastify'
-import { PicketConfigError } from '../client/errors.js'
-import { PicketClient, type PicketClientOptions } from '../client/index.js'
-import { chainTypeOf } from '../core/chain-type.js'
-import { parseChainSlug, type ResolvedGate } from '../core/gate-config.js'
-import { type GateRequirements, parseGateRequirements } from '../core/gate-requirements.js'
+import type { AccessTokenPayload } from 'picket-core'
 import {
+  chainTypeOf,
   childPath,
   describeValue,
   expectRecord,
+  type GateRequirements,
   httpUrl,
   type KnownKeys,
   oneOf,
@@ -15,11 +13,14 @@ import {
   optionalFunction,
   optionalInteger,
   optionalString,
+  parseChainSlug,
+  parseGateRequirements,
+  type ResolvedGate,
   refuseUndefinedValues,
   refuseUnknownKeys,
   requiredString,
-} from '../core/strict-input.js'
-import type { AccessTokenPayload } from '../core/types.js'
+} from 'picket-core'
+import { PicketClient, type PicketClientOptions, PicketConfigError } from 'picket-core/client'
 import { type AllowedDomains, resolveAllowedDomains } from './domain-options.js'
 import { optionsError as fail } from './errors.js'
 import { type RateLimitOptions, type ResolvedRateLimit, resolveRateLimit } from './rate-limit-options.js'

@@ -1,13 +1,14 @@
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import type { PicketClient } from '../client/index.js'
-import { canonicalTokenProblem } from '../core/bearer-token.js'
-import { createLocalVerifier } from '../core/local-verifier.js'
-import { createRemoteVerifier } from '../core/remote-verifier.js'
-import { InvalidTokenError } from '../core/token-errors.js'
-import type { TokenVerifier } from '../core/token-verifier.js'
-import type { AccessTokenPayload } from '../core/types.js'
-import { VerifiedTokenCache } from '../core/verified-token-cache.js'
+import type { AccessTokenPayload, TokenVerifier } from 'picket-core'
+import {
+  canonicalTokenProblem,
+  createLocalVerifier,
+  InvalidTokenError,
+  VerifiedTokenCache,
+} from 'picket-core'
+import type { PicketClient } from 'picket-core/client'
+import { createRemoteVerifier } from 'picket-core/client'
 import { isAllowedDomain } from './allowed-domain.js'
 import { createAuthorizer } from './authorizer.js'
 import type { PicketDecorator } from './declarations.js'

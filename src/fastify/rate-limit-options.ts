@@ -4,7 +4,7 @@ import {
   optionalInteger,
   refuseUndefinedValues,
   refuseUnknownKeys,
-} from '../core/strict-input.js'
+} from 'picket-core'
 import { optionsError as fail } from './errors.js'
 
 /** At most `max` requests per `timeWindow` milliseconds. */

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis'
-import type { AccessTokenPayload } from '../core/types.js'
+import type { AccessTokenPayload } from 'picket-core'
 import { unavailable } from './errors.js'
 
 /**

@@ -1,4 +1,4 @@
-import { type GateConfig, type GateOptions, parseGateConfig, type ResolvedGate } from '../core/gate-config.js'
+import { type GateConfig, type GateOptions, parseGateConfig, type ResolvedGate } from 'picket-core'
 import { optionsError } from './errors.js'
 
 /** What a route may declare in `config.picket` (the same object `fastify.picket.gate()` takes). */

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { COMPACT_JWS, MAX_TOKEN_LENGTH, parseBearerAuthorization } from '../core/bearer-token.js'
+import { COMPACT_JWS, MAX_TOKEN_LENGTH, parseBearerAuthorization } from 'picket-core'
 import { badRequest, invalidToken } from './errors.js'
 import type { CookieOptions, PicketPluginOptions } from './options.js'
 

@@ -1,6 +1,5 @@
-import { PicketAPIError } from '../client/errors.js'
-import { InvalidTokenError, VerifierUnavailableError } from '../core/token-errors.js'
-import { classifyUpstreamError } from '../core/upstream-errors.js'
+import { InvalidTokenError, VerifierUnavailableError } from 'picket-core'
+import { classifyUpstreamError, PicketAPIError } from 'picket-core/client'
 import {
   badRequest,
   insufficient,

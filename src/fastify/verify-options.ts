@@ -1,18 +1,18 @@
 import type { JSONWebKeySet } from 'jose'
-import { closestKey } from '../core/did-you-mean.js'
-import { isRecord } from '../core/is-record.js'
 import {
   childPath,
+  closestKey,
   describeValue,
   expectRecord,
   httpUrl,
+  isRecord,
   type KnownKeys,
   optionalInteger,
   optionalString,
   refuseUndefinedValues,
   refuseUnknownKeys,
   requiredString,
-} from '../core/strict-input.js'
+} from 'picket-core'
 import { optionsError as fail } from './errors.js'
 
 /** Local verification against the authority's published keys (no network per request). */

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline'
 import t from 'tap'
 
 /** The CLI as users run it: a real process, its stdout line, and real HTTP. */
-const CLI = resolve(import.meta.dirname, '../../src/authority/cli.ts')
+const CLI = resolve(import.meta.dirname, '../../packages/authority/src/cli.ts')
 const TSX = resolve(import.meta.dirname, '../../node_modules/tsx/dist/esm/index.mjs')
 
 function runCli(args: string[], cwd: string, env: Record<string, string> = {}) {

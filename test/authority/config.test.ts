@@ -1,9 +1,9 @@
 import { mkdtemp, readFile, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { AuthorityConfigError, parseAuthorityConfig, startAuthority } from 'picket-authority'
 import t from 'tap'
-import { AuthorityConfigError, parseAuthorityConfig, startAuthority } from '../../src/authority/index.js'
-import { loadSigningKey } from '../../src/authority/tokens/signing-key.js'
+import { loadSigningKey } from '../../packages/authority/src/tokens/signing-key.js'
 
 const project = { id: 'p1', publishableKey: 'pk_1', secretKey: 'sk_1', allowedDomains: ['localhost:3000'] }
 

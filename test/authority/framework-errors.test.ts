@@ -1,5 +1,5 @@
 import t from 'tap'
-import { withLowS } from '../../src/core/bearer-token.js'
+import { withLowS } from '../../packages/core/src/core/bearer-token.js'
 import { startTestAuthority } from './support/authority.js'
 
 const authority = await startTestAuthority()
@@ -25,7 +25,7 @@ t.test('openid-configuration takes jwks_uri from the issuer, not from Host', asy
 
 t.test('validate refuses padded tokens and tokens from the future', async (t) => {
   const { importJWK, SignJWT } = await import('jose')
-  const { generateSigningJwk, startAuthority } = await import('../../src/authority/index.js')
+  const { generateSigningJwk, startAuthority } = await import('picket-authority')
   const { SIWE_PROJECT, basicAuth } = await import('./support/authority.js')
   const jwk = await generateSigningJwk()
   const own = await startAuthority({

@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose'
+import { createSigningMessage } from 'picket-core'
 import t from 'tap'
-import { createSigningMessage } from '../../src/core/index.js'
 import { startSolanaRpcServer } from './chains/fixtures/solana-rpc-server.js'
 import {
   basicAuth,

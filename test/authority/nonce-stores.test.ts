@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import t from 'tap'
-import { createMemoryNonceStore } from '../../src/authority/nonces/memory-store.js'
-import { generateNonce } from '../../src/authority/nonces/nonce.js'
-import { createRedisNonceStore } from '../../src/authority/nonces/redis-store.js'
-import { type NonceStore, NonceStoreFullError, nonceKey } from '../../src/authority/nonces/store.js'
+import { createMemoryNonceStore } from '../../packages/authority/src/nonces/memory-store.js'
+import { generateNonce } from '../../packages/authority/src/nonces/nonce.js'
+import { createRedisNonceStore } from '../../packages/authority/src/nonces/redis-store.js'
+import { type NonceStore, NonceStoreFullError, nonceKey } from '../../packages/authority/src/nonces/store.js'
 import { startRedisServer } from '../support/redis-server.js'
 
 const redis = await startRedisServer()

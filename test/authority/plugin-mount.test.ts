@@ -1,6 +1,6 @@
 import Fastify from 'fastify'
+import { createAuthority } from 'picket-authority'
 import t from 'tap'
-import { createAuthority } from '../../src/authority/index.js'
 import { basicAuth, SIWE_PROJECT } from './support/authority.js'
 
 /**

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createRedisNonceStore } from '../../src/authority/nonces/redis-store.js'
+import { createRedisNonceStore } from '../../packages/authority/src/nonces/redis-store.js'
 import { startRedisServer } from '../support/redis-server.js'
 import { startTestAuthority, type TestAuthority } from './support/authority.js'
 import { evmWallet, prepareEvmLogin } from './support/wallets.js'

@@ -1,6 +1,7 @@
 /** Bad arguments reject with PicketArgumentError before anything is sent. */
+
+import { PicketArgumentError, type PicketClient, PicketError } from 'picket-core/client'
 import t from 'tap'
-import { PicketArgumentError, type PicketClient, PicketError } from '../../src/client/index.js'
 import { clientFixture, WALLET } from '../support/picket-client-fixtures.js'
 
 // Calls as plain JavaScript callers could make them, bypassing the TypeScript signatures.

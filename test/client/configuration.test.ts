@@ -1,11 +1,7 @@
 /** Constructor validation: a broken setup fails at construction with PicketConfigError. */
+
+import { PicketClient, type PicketClientOptions, PicketConfigError, PicketError } from 'picket-core/client'
 import t from 'tap'
-import {
-  PicketClient,
-  type PicketClientOptions,
-  PicketConfigError,
-  PicketError,
-} from '../../src/client/index.js'
 import { API_KEY } from '../support/picket-client-fixtures.js'
 
 const construct = (apiKey: unknown, options?: unknown) =>

@@ -1,6 +1,7 @@
 /** Non-2xx answers become PicketAPIError or PicketResponseFormatError (reference §1.6, §3). */
+
+import { PicketAPIError, PicketError, PicketResponseFormatError } from 'picket-core/client'
 import t from 'tap'
-import { PicketAPIError, PicketError, PicketResponseFormatError } from '../../src/client/index.js'
 import { clientFixture, WALLET } from '../support/picket-client-fixtures.js'
 
 t.test('4xx with {msg, code} is a PicketAPIError carrying every field', async (t) => {

@@ -1,6 +1,7 @@
 /** Retries happen only for calls that are safe to repeat, only on 429/502/503/504 and network failures. */
+
+import { PicketAPIError, PicketResponseFormatError } from 'picket-core/client'
 import t from 'tap'
-import { PicketAPIError, PicketResponseFormatError } from '../../src/client/index.js'
 import {
   AUTH_BODY,
   CHAINS_BODY,

@@ -1,5 +1,5 @@
 /** Pure parts of the retry policy: Retry-After parsing, backoff bounds, retry decisions. */
-import t from 'tap'
+
 import {
   PicketAbortError,
   PicketAPIError,
@@ -7,14 +7,15 @@ import {
   PicketResponseFormatError,
   PicketTimeoutError,
   PicketUnexpectedResponseError,
-} from '../../src/client/index.js'
-import { parseRetryAfter } from '../../src/client/retry-after.js'
+} from 'picket-core/client'
+import t from 'tap'
+import { parseRetryAfter } from '../../packages/core/src/client/retry-after.js'
 import {
   backoffDelay,
   DEFAULT_RETRY_POLICY,
   isRetryableStatus,
   retryDelayAfter,
-} from '../../src/client/retry-policy.js'
+} from '../../packages/core/src/client/retry-policy.js'
 
 const request = { method: 'GET', path: '/chains' }
 const policy = { retries: 3, minDelay: 100, maxDelay: 1000, maxRetryAfter: 30_000 }

@@ -1,11 +1,7 @@
 /** Failures without an HTTP answer: timeout, connection refused, caller abort. */
+
+import { PicketAbortError, PicketClient, PicketNetworkError, PicketTimeoutError } from 'picket-core/client'
 import t from 'tap'
-import {
-  PicketAbortError,
-  PicketClient,
-  PicketNetworkError,
-  PicketTimeoutError,
-} from '../../src/client/index.js'
 import { API_KEY, CHAINS_BODY, clientFixture, FAST_RETRY, WALLET } from '../support/picket-client-fixtures.js'
 import { refusedPort } from '../support/recording-server.js'
 

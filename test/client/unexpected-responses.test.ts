@@ -1,6 +1,7 @@
 /** A 2xx whose body lacks what the package relies on is a PicketUnexpectedResponseError. */
+
+import { type PicketClient, PicketUnexpectedResponseError } from 'picket-core/client'
 import t from 'tap'
-import { type PicketClient, PicketUnexpectedResponseError } from '../../src/client/index.js'
 import {
   AUTH_BODY,
   CHAINS_BODY,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
+import { DEFAULT_USER_AGENT, PACKAGE_VERSION } from 'picket-core/client'
 import t from 'tap'
-import { DEFAULT_USER_AGENT, PACKAGE_VERSION } from '../../src/client/index.js'
 
 t.test('the User-Agent version is the package version', async (t) => {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {

@@ -2,8 +2,9 @@
  * Every endpoint puts the same bytes on the wire as picket-node: method, path, headers and JSON
  * body (reference §1.3, §1.5, §2).
  */
+
+import { DEFAULT_USER_AGENT, PicketClient } from 'picket-core/client'
 import t from 'tap'
-import { DEFAULT_USER_AGENT, PicketClient } from '../../src/client/index.js'
 import {
   API_KEY,
   AUTH_BODY,

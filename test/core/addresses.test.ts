@@ -7,7 +7,11 @@ import fc from 'fast-check'
 import t from 'tap'
 import { getAddress } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { checkEvmAddress, isSolanaAddress, toChecksumAddress } from '../../src/core/addresses.js'
+import {
+  checkEvmAddress,
+  isSolanaAddress,
+  toChecksumAddress,
+} from '../../packages/core/src/core/addresses.js'
 
 t.test('EIP-55 checksum matches viem on random addresses', async (t) => {
   fc.assert(

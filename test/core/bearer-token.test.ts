@@ -1,10 +1,10 @@
-import t from 'tap'
 import {
   assertAccessTokenClaims,
   bearerChallenge,
   InvalidTokenError,
   parseBearerAuthorization,
-} from '../../src/core/index.js'
+} from 'picket-core'
+import t from 'tap'
 import { claimsFor } from '../support/token-factory.js'
 
 t.test('Authorization: Bearer parsing (RFC 6750 §2.1)', async (t) => {

@@ -5,7 +5,7 @@ import {
   formatDecimal,
   MAX_DECIMAL_EXPONENT,
   parseDecimal,
-} from '../../src/core/decimal.js'
+} from '../../packages/core/src/core/decimal.js'
 
 t.test('parses and prints plain notation exactly', async (t) => {
   const cases: [string | number, string][] = [

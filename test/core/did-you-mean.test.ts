@@ -1,5 +1,5 @@
 import t from 'tap'
-import { closestKey } from '../../src/core/did-you-mean.js'
+import { closestKey } from '../../packages/core/src/core/did-you-mean.js'
 
 t.test('typos get the closest known key; unrelated words get none', async (t) => {
   const gate = ['requirements', 'optional', 'revalidate', 'incremental']

@@ -4,9 +4,9 @@
  * read with these (see requirements.test.ts for the tolerant normaliser).
  */
 import t from 'tap'
-import { parseGateConfig, type ResolvedGate } from '../../src/core/gate-config.js'
-import { parseGateRequirements } from '../../src/core/gate-requirements.js'
-import type { ChainType } from '../../src/core/types.js'
+import { parseGateConfig, type ResolvedGate } from '../../packages/core/src/core/gate-config.js'
+import { parseGateRequirements } from '../../packages/core/src/core/gate-requirements.js'
+import type { ChainType } from '../../packages/core/src/core/types.js'
 
 const PASS = '0x5FbDB2315678afecb367f032d93F642f64180aa3'
 const WALLET = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266'

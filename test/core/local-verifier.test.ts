@@ -1,6 +1,6 @@
 import { base64url, SignJWT } from 'jose'
+import { createLocalVerifier, InvalidTokenError, VerifierUnavailableError } from 'picket-core'
 import t, { type Test } from 'tap'
-import { createLocalVerifier, InvalidTokenError, VerifierUnavailableError } from '../../src/core/index.js'
 import { startRecordingServer } from '../support/recording-server.js'
 import { AUDIENCE, claimsFor, createSigningKey, ISSUER, mintToken } from '../support/token-factory.js'
 

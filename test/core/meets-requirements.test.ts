@@ -1,6 +1,6 @@
 import fc from 'fast-check'
+import { meetsRequirements, normalizeRequirements, type TokenBalances } from 'picket-core'
 import t from 'tap'
-import { meetsRequirements, normalizeRequirements, type TokenBalances } from '../../src/core/index.js'
 
 const user = (tokenBalances: TokenBalances | undefined) => ({ tokenBalances })
 

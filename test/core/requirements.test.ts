@@ -1,4 +1,3 @@
-import t from 'tap'
 import {
   hasTokenRequirements,
   isAllowedWallet,
@@ -7,7 +6,8 @@ import {
   RequirementsError,
   requirementsFromBody,
   requirementsKey,
-} from '../../src/core/index.js'
+} from 'picket-core'
+import t from 'tap'
 
 t.test('absent forms mean no requirements (§9 #4)', async (t) => {
   for (const input of [undefined, null, '', {}]) {

@@ -1,5 +1,5 @@
+import { createSigningMessage, SigningMessageError } from 'picket-core'
 import t from 'tap'
-import { createSigningMessage, SigningMessageError } from '../../src/core/index.js'
 
 const address = '0xA548ac9c6f41B19175023B5f09c6E70f99cFeec8'
 const siwe = {

@@ -1,5 +1,5 @@
+import { mergeTokenBalances } from 'picket-core'
 import t from 'tap'
-import { mergeTokenBalances } from '../../src/core/index.js'
 
 t.test('merges per category, the newer balance winning', async (t) => {
   t.same(

@@ -1,5 +1,5 @@
+import { SingleFlightCache, tokenCacheKey, VerifiedTokenCache } from 'picket-core'
 import t from 'tap'
-import { SingleFlightCache, tokenCacheKey, VerifiedTokenCache } from '../../src/core/index.js'
 import { claimsFor } from '../support/token-factory.js'
 
 const nowSeconds = () => Math.floor(Date.now() / 1000)

@@ -5,13 +5,13 @@
  * A screenshot of the holder's session is saved under test-output/.
  */
 import { existsSync, mkdirSync } from 'node:fs'
+import { createSigningMessage } from 'picket-core'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import t from 'tap'
 import { type Hex, hexToString } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { start } from '../../examples/token-gated-api/app.js'
 import type { DemoWallet } from '../../examples/token-gated-api/demo-chain.js'
-import { createSigningMessage } from '../../src/core/index.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const SCREENSHOT_DIR = new URL('../../test-output/', import.meta.url).pathname

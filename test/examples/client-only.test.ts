@@ -2,10 +2,11 @@
  * The client-only example: an account links a wallet through `PicketClient.nonce` + `auth`, and
  * later asks `tokenOwnership` about it, against the local authority and chain.
  */
+
+import { createSigningMessage } from 'picket-core'
 import t from 'tap'
 import { privateKeyToAccount } from 'viem/accounts'
 import { start } from '../../examples/client-only/app.js'
-import { createSigningMessage } from '../../src/core/index.js'
 
 const example = await start({ port: 0 })
 t.teardown(() => example.close())

@@ -10,10 +10,10 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
+import { parseAuthorityConfig } from 'picket-authority'
 import t from 'tap'
 import ts from 'typescript'
 import { start } from '../../examples/token-gated-api/app.js'
-import { parseAuthorityConfig } from '../../src/authority/index.js'
 
 const repoRoot = new URL('../../', import.meta.url).pathname
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8')
@@ -147,7 +147,7 @@ t.test('json blocks are configurations the authority accepts', async (t) => {
 
 // ---- bash -------------------------------------------------------------------------------------
 
-const cliSource = readFileSync(join(repoRoot, 'src/authority/cli.ts'), 'utf8')
+const cliSource = readFileSync(join(repoRoot, 'packages/authority/src/cli.ts'), 'utf8')
 const cliFlags = new Set([...cliSource.matchAll(/^\s{6}(\w+): \{ type:/gm)].map((m) => m[1]!))
 const codeThatReadsEnv = [
   cliSource,
@@ -187,7 +187,7 @@ function commandProblem(command: string): string | undefined {
     return existsSync(join(repoRoot, args[0]!)) ? undefined : `no file ${args[0]}`
   }
   if (tool === 'npx' && verb && verb in packageJson.bin) {
-    if (!existsSync(join(repoRoot, 'src/authority/cli.ts'))) return 'the CLI source is missing'
+    if (!existsSync(join(repoRoot, 'packages/authority/src/cli.ts'))) return 'the CLI source is missing'
     for (let i = 0; i < args.length; i += 2) {
       const flag = /^--(\w+)$/.exec(args[i]!)?.[1]
       if (!flag || !cliFlags.has(flag)) return `the CLI has no flag ${args[i]}`

@@ -3,10 +3,11 @@
  * with the publishable key) and calls the example with the token; the plugin validates it
  * through `/auth/validate`, once per token thanks to the cache.
  */
+
+import { PicketClient } from 'picket-core/client'
 import t from 'tap'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { LOCAL_PROJECT, start } from '../../examples/remote-validate/app.js'
-import { PicketClient } from '../../src/client/index.js'
 import { siweLogin } from '../../tools/siwe-login.js'
 
 let validateCalls = 0

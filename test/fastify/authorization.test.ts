@@ -4,8 +4,8 @@
  * revalidating route notices when the pass leaves the wallet.
  */
 import Fastify from 'fastify'
+import picket, { NEW_TOKEN_HEADER } from 'fastify-picket'
 import t from 'tap'
-import picket, { NEW_TOKEN_HEADER } from '../../src/fastify/index.js'
 import { ISSUER, PROJECT, startStack } from './support/stack.js'
 
 const stack = await startStack()
@@ -137,8 +137,8 @@ t.test('revalidate answers are cached per token for the configured time', async 
 })
 
 t.test('revalidate fails closed with 503 when the chain is unreachable', async (t) => {
-  const { startAuthority } = await import('../../src/authority/index.js')
-  const { PicketClient } = await import('../../src/client/index.js')
+  const { startAuthority } = await import('picket-authority')
+  const { PicketClient } = await import('picket-core/client')
   const broken = await startAuthority({
     port: 0,
     signingKey: stack.signingJwk as never,

@@ -3,10 +3,10 @@
  * verification modes: local (JWKS) and remote (`/auth/validate`).
  */
 import Fastify, { type FastifyInstance } from 'fastify'
+import picket, { type PicketPluginOptions } from 'fastify-picket'
 import { importJWK, SignJWT } from 'jose'
 import t from 'tap'
-import { withLowS } from '../../src/core/bearer-token.js'
-import picket, { type PicketPluginOptions } from '../../src/fastify/index.js'
+import { withLowS } from '../../packages/core/src/core/bearer-token.js'
 import { PROJECT, type Stack, startStack } from './support/stack.js'
 
 const stack: Stack = await startStack()
@@ -244,7 +244,7 @@ t.test('isRevoked runs on every request, cache hits included', async (t) => {
 t.test(
   '503 with Retry-After when the API is down (remote) or the JWKS is (local, before warm-up)',
   async (t) => {
-    const { PicketClient } = await import('../../src/client/index.js')
+    const { PicketClient } = await import('picket-core/client')
     const deadClient = new PicketClient(PROJECT.secretKey, {
       baseURL: 'http://127.0.0.1:1/api/v1',
       retry: false,

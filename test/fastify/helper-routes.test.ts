@@ -4,9 +4,9 @@
  */
 import cookie from '@fastify/cookie'
 import Fastify, { type FastifyInstance } from 'fastify'
+import picket, { type PicketPluginOptions } from 'fastify-picket'
+import { createSigningMessage } from 'picket-core'
 import t from 'tap'
-import { createSigningMessage } from '../../src/core/index.js'
-import picket, { type PicketPluginOptions } from '../../src/fastify/index.js'
 import { DOMAIN, PROJECT, startStack } from './support/stack.js'
 
 const stack = await startStack()
@@ -191,7 +191,7 @@ t.test('bad input is a 400 with a message, never a 500', async (t) => {
 })
 
 t.test('503 with Retry-After when the API is down', async (t) => {
-  const { PicketClient } = await import('../../src/client/index.js')
+  const { PicketClient } = await import('picket-core/client')
   const { app, call } = await serve(
     {},
     { client: new PicketClient('sk', { baseURL: 'http://127.0.0.1:1/api/v1', retry: false }) },

@@ -5,9 +5,9 @@
  * (Issue 9: each case at the top of the issue is here and failed before.)
  */
 import Fastify from 'fastify'
+import picket, { PicketOptionsError, type PicketPluginOptions } from 'fastify-picket'
+import { PicketClient } from 'picket-core/client'
 import t, { type Test } from 'tap'
-import { PicketClient } from '../../src/client/index.js'
-import picket, { PicketOptionsError, type PicketPluginOptions } from '../../src/fastify/index.js'
 import { UNRELATED_JWKS } from '../support/static-jwks.js'
 
 const jwks = UNRELATED_JWKS

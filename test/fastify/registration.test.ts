@@ -4,9 +4,9 @@
  */
 import fastifyAuth from '@fastify/auth'
 import Fastify, { type FastifyInstance } from 'fastify'
+import picket, { PicketOptionsError } from 'fastify-picket'
+import { PicketClient } from 'picket-core/client'
 import t from 'tap'
-import { PicketClient } from '../../src/client/index.js'
-import picket, { PicketOptionsError } from '../../src/fastify/index.js'
 import { PROJECT, startStack } from './support/stack.js'
 
 const stack = await startStack()

@@ -3,15 +3,15 @@
  * declaration fails the build; the `@ts-expect-error` lines fail it if the types get looser.
  */
 import Fastify from 'fastify'
-import t from 'tap'
-import type { PicketClient } from '../../src/client/index.js'
-import type { AccessTokenPayload } from '../../src/core/types.js'
 import picket, {
   fastifyPicket,
   type GateHook,
   type PicketDecorator,
   type PicketRouteConfig,
-} from '../../src/fastify/index.js'
+} from 'fastify-picket'
+import type { PicketClient } from 'picket-core/client'
+import t from 'tap'
+import type { AccessTokenPayload } from '../../packages/core/src/core/types.js'
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
 function assertType<T extends true>(_proof?: T): void {}

@@ -9,8 +9,8 @@ import { execFile } from 'node:child_process'
 import { resolve } from 'node:path'
 import { promisify } from 'node:util'
 import Fastify from 'fastify'
+import picket, { PicketUngatedRouteError } from 'fastify-picket'
 import t from 'tap'
-import picket, { PicketUngatedRouteError } from '../../src/fastify/index.js'
 import { UNRELATED_JWKS } from '../support/static-jwks.js'
 
 const local = { apiKey: 'sk_test', verify: { jwks: UNRELATED_JWKS, audience: 'p' } }

@@ -13,14 +13,14 @@
  */
 import { base58 } from '@scure/base'
 import Fastify from 'fastify'
+import picket from 'fastify-picket'
+import { type StartAuthorityOptions, startAuthority } from 'picket-authority'
+import { PicketClient } from 'picket-core/client'
 import t, { type Test } from 'tap'
 import { privateKeyToAccount } from 'viem/accounts'
-import { type StartAuthorityOptions, startAuthority } from '../../src/authority/index.js'
-import { createMemoryNonceStore } from '../../src/authority/nonces/memory-store.js'
-import { createRedisNonceStore } from '../../src/authority/nonces/redis-store.js'
-import { NonceStoreFullError } from '../../src/authority/nonces/store.js'
-import { PicketClient } from '../../src/client/index.js'
-import picket from '../../src/fastify/index.js'
+import { createMemoryNonceStore } from '../../packages/authority/src/nonces/memory-store.js'
+import { createRedisNonceStore } from '../../packages/authority/src/nonces/redis-store.js'
+import { NonceStoreFullError } from '../../packages/authority/src/nonces/store.js'
 import { prepareSiweLogin } from '../../tools/siwe-login.js'
 import { startSolanaRpcServer } from '../authority/chains/fixtures/solana-rpc-server.js'
 import { DOMAIN, PROJECT, startStack } from '../fastify/support/stack.js'
@@ -380,9 +380,9 @@ t.test('item 11: token-standard detection takes a slot of the read pool like any
   })
   await front.listen({ port: 0, host: '127.0.0.1' })
   t.teardown(() => front.close())
-  const { createBalanceReader } = await import('../../src/authority/chains/index.js')
-  const { createChainRegistry } = await import('../../src/authority/chains/registry.js')
-  const { normalizeRequirements } = await import('../../src/core/requirements.js')
+  const { createBalanceReader } = await import('../../packages/authority/src/chains/index.js')
+  const { createChainRegistry } = await import('../../packages/authority/src/chains/registry.js')
+  const { normalizeRequirements } = await import('../../packages/core/src/core/requirements.js')
   const chain = createChainRegistry({
     localhost: {
       rpcUrl: `http://127.0.0.1:${(front.server.address() as { port: number }).port}/`,

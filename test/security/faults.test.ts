@@ -7,11 +7,11 @@
  * service is normal once the dependency returns.
  */
 import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify'
+import picket, { type PicketPluginOptions } from 'fastify-picket'
+import { type RunningAuthority, startAuthority } from 'picket-authority'
+import { PicketClient } from 'picket-core/client'
 import t, { type Test } from 'tap'
 import type { PrivateKeyAccount } from 'viem/accounts'
-import { type RunningAuthority, startAuthority } from '../../src/authority/index.js'
-import { PicketClient } from '../../src/client/index.js'
-import picket, { type PicketPluginOptions } from '../../src/fastify/index.js'
 import { prepareSiweLogin } from '../../tools/siwe-login.js'
 import { DOMAIN, PROJECT, startStack } from '../fastify/support/stack.js'
 import { localVerify } from '../support/local-verify.js'

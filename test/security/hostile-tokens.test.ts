@@ -7,13 +7,13 @@
  */
 import { createHmac, createPrivateKey, createPublicKey, sign as cryptoSign } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
+import picket, { type PicketPluginOptions } from 'fastify-picket'
 import { CompactSign, type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose'
+import { startAuthority } from 'picket-authority'
+import { MAX_TOKEN_LENGTH } from 'picket-core'
+import { PicketClient } from 'picket-core/client'
 import t from 'tap'
-import { startAuthority } from '../../src/authority/index.js'
-import { PicketClient } from '../../src/client/index.js'
-import { withLowS } from '../../src/core/bearer-token.js'
-import { MAX_TOKEN_LENGTH } from '../../src/core/index.js'
-import picket, { type PicketPluginOptions } from '../../src/fastify/index.js'
+import { withLowS } from '../../packages/core/src/core/bearer-token.js'
 import { ISSUER, PROJECT, startStack } from '../fastify/support/stack.js'
 import { startRecordingServer } from '../support/recording-server.js'
 import { rawGet } from './support/raw-http.js'
@@ -144,7 +144,7 @@ const otherProjectLogin = await (async () => {
     chainId: stack.chain.chainId,
     chainType: 'ethereum',
   }
-  const { createSigningMessage } = await import('../../src/core/index.js')
+  const { createSigningMessage } = await import('picket-core')
   const message = createSigningMessage({
     format,
     statement,

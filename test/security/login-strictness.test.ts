@@ -9,12 +9,12 @@
  *           its calldata (starting with the magic selector) does not log in with junk.
  */
 import Fastify from 'fastify'
+import picket from 'fastify-picket'
+import { generateSigningJwk, startAuthority } from 'picket-authority'
+import { createSigningMessage } from 'picket-core'
+import { PicketClient } from 'picket-core/client'
 import t from 'tap'
 import { privateKeyToAccount } from 'viem/accounts'
-import { generateSigningJwk, startAuthority } from '../../src/authority/index.js'
-import { PicketClient } from '../../src/client/index.js'
-import { createSigningMessage } from '../../src/core/index.js'
-import picket from '../../src/fastify/index.js'
 import { startDevChain } from '../../tools/devchain/index.js'
 import { localVerify } from '../support/local-verify.js'
 

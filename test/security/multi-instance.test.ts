@@ -7,12 +7,12 @@
  * and never grows without bound.
  */
 import Fastify, { type FastifyInstance } from 'fastify'
+import picket, { createRedisRevocationList, type RevocationList } from 'fastify-picket'
 import { Redis } from 'ioredis'
+import { generateSigningJwk, type RunningAuthority, startAuthority } from 'picket-authority'
+import { createSigningMessage } from 'picket-core'
+import { PicketClient } from 'picket-core/client'
 import t from 'tap'
-import { generateSigningJwk, type RunningAuthority, startAuthority } from '../../src/authority/index.js'
-import { PicketClient } from '../../src/client/index.js'
-import { createSigningMessage } from '../../src/core/index.js'
-import picket, { createRedisRevocationList, type RevocationList } from '../../src/fastify/index.js'
 import { evmWallet, siweContext } from '../authority/support/wallets.js'
 import { startRedisServer } from '../support/redis-server.js'
 

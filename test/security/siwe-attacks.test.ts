@@ -5,11 +5,11 @@
  * concurrent, mint exactly one token — also through the plugin's `/auth/login` helper route.
  */
 import Fastify from 'fastify'
+import picket from 'fastify-picket'
+import { createSigningMessage } from 'picket-core'
+import { PicketClient } from 'picket-core/client'
 import t, { type Test } from 'tap'
 import type { PrivateKeyAccount } from 'viem/accounts'
-import { PicketClient } from '../../src/client/index.js'
-import { createSigningMessage } from '../../src/core/index.js'
-import picket from '../../src/fastify/index.js'
 import {
   basicAuth,
   SIMPLE_PROJECT,

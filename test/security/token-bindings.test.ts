@@ -10,14 +10,14 @@
  *   item 4: a token carries the SIWE domain it was signed for, and the plugin checks it.
  */
 import Fastify, { type FastifyInstance } from 'fastify'
+import picket, { type PicketPluginOptions } from 'fastify-picket'
 import { decodeJwt } from 'jose'
+import { generateSigningJwk, type RunningAuthority, startAuthority } from 'picket-authority'
+import { PicketClient } from 'picket-core/client'
 import t from 'tap'
 import type { PrivateKeyAccount } from 'viem/accounts'
 import { privateKeyToAccount } from 'viem/accounts'
-import { generateSigningJwk, type RunningAuthority, startAuthority } from '../../src/authority/index.js'
-import { PicketClient } from '../../src/client/index.js'
-import type { RequirementsInput } from '../../src/core/types.js'
-import picket, { type PicketPluginOptions } from '../../src/fastify/index.js'
+import type { RequirementsInput } from '../../packages/core/src/core/types.js'
 import { startDevChain } from '../../tools/devchain/index.js'
 import { prepareSiweLogin } from '../../tools/siwe-login.js'
 import { localVerify } from '../support/local-verify.js'

@@ -1,4 +1,4 @@
-import type { RunningAuthority } from '../../src/authority/index.js'
+import type { RunningAuthority } from 'picket-authority'
 
 /** The plugin's `verify` for tokens of `audience` minted by a running authority (its JWKS, its issuer). */
 export function localVerify(authority: Pick<RunningAuthority, 'url' | 'issuer'>, audience: string) {

@@ -1,7 +1,13 @@
 /** Shared fixtures for client suites: a recording server per test and valid 2xx bodies. */
+
+import { PicketClient, type PicketClientOptions } from 'picket-core/client'
 import type { Test } from 'tap'
-import { PicketClient, type PicketClientOptions } from '../../src/client/index.js'
-import type { AccessTokenPayload, AuthResponse, ChainInfo, NonceResponse } from '../../src/core/types.js'
+import type {
+  AccessTokenPayload,
+  AuthResponse,
+  ChainInfo,
+  NonceResponse,
+} from '../../packages/core/src/core/types.js'
 import { type RecordingServer, type ScriptedReply, startRecordingServer } from './recording-server.js'
 
 export const API_KEY = 'sk_test_123'

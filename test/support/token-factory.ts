@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto'
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
-import { withLowS } from '../../src/core/bearer-token.js'
-import type { AccessTokenPayload } from '../../src/core/types.js'
+import { withLowS } from '../../packages/core/src/core/bearer-token.js'
+import type { AccessTokenPayload } from '../../packages/core/src/core/types.js'
 
 export interface SigningKey {
   kid: string

@@ -3,7 +3,7 @@
  * (`window.ethereum`): nonce → SIWE message → `personal_sign` → login; then call the gated
  * routes with the access token and show what they answer.
  */
-import { createSigningMessage } from '../../../src/core/signing-message.js'
+import { createSigningMessage } from '../../../packages/core/src/core/signing-message.js'
 
 /** The part of EIP-1193 this page uses. */
 interface Eip1193Provider {

@@ -1,5 +1,9 @@
 import t from 'tap'
-import { isEvmAddress, isSolanaAddress, isValidAddress } from '../../../src/authority/chains/index.js'
+import {
+  isEvmAddress,
+  isSolanaAddress,
+  isValidAddress,
+} from '../../../packages/authority/src/chains/index.js'
 
 t.test('EVM: any casing, checksum not enforced (keys stay as received)', async (t) => {
   t.ok(isEvmAddress('0x70997970C51812dc3A010C7d01b50e0d17dc79C8'))

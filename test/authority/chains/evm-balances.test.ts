@@ -13,8 +13,8 @@ import {
   InvalidAddressError,
   InvalidRequirementError,
   UnsupportedTokenError,
-} from '../../../src/authority/chains/index.js'
-import { normalizeRequirements } from '../../../src/core/requirements.js'
+} from '../../../packages/authority/src/chains/index.js'
+import { normalizeRequirements } from '../../../packages/core/src/core/requirements.js'
 import { startDevChain } from '../../../tools/devchain/index.js'
 
 const dev = await startDevChain()

@@ -10,8 +10,8 @@ import {
   ChainUnavailableError,
   createChainRegistry,
   UnsupportedTokenError,
-} from '../../../src/authority/chains/index.js'
-import { normalizeRequirements } from '../../../src/core/requirements.js'
+} from '../../../packages/authority/src/chains/index.js'
+import { normalizeRequirements } from '../../../packages/core/src/core/requirements.js'
 import { createTokenBalanceReader } from './support/token-balance-reader.js'
 
 /** The part of tap's test object the helpers need. */

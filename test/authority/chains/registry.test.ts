@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createChainRegistry } from '../../../src/authority/chains/index.js'
+import { createChainRegistry } from '../../../packages/authority/src/chains/index.js'
 
 t.test('built-in chains: slugs, ids, types (§7) and no default RPC for mainnets', async (t) => {
   const registry = createChainRegistry()

@@ -6,8 +6,8 @@ import {
   createChainRegistry,
   InvalidAddressError,
   TokenGatingUnsupportedError,
-} from '../../../src/authority/chains/index.js'
-import { normalizeRequirements } from '../../../src/core/requirements.js'
+} from '../../../packages/authority/src/chains/index.js'
+import { normalizeRequirements } from '../../../packages/core/src/core/requirements.js'
 import { startSolanaRpcServer } from './fixtures/solana-rpc-server.js'
 import { createTokenBalanceReader } from './support/token-balance-reader.js'
 

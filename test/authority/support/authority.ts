@@ -1,9 +1,5 @@
-import type { ProjectConfigInput } from '../../../src/authority/index.js'
-import {
-  type RunningAuthority,
-  type StartAuthorityOptions,
-  startAuthority,
-} from '../../../src/authority/index.js'
+import type { ProjectConfigInput } from 'picket-authority'
+import { type RunningAuthority, type StartAuthorityOptions, startAuthority } from 'picket-authority'
 
 /** A SIWE project (the default format) used by most tests. */
 export const SIWE_PROJECT: ProjectConfigInput = {

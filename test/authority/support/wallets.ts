@@ -1,7 +1,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { base58 } from '@scure/base'
+import { createSigningMessage } from 'picket-core'
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts'
-import { createSigningMessage } from '../../../src/core/index.js'
 import type { TestAuthority } from './authority.js'
 
 /** A fresh EVM wallet (real secp256k1 key, viem signing). */

@@ -3,10 +3,10 @@
  * an ERC-20, the bundled authority reading that chain, and real wallets signing SIWE messages.
  */
 import type { JWK } from 'jose'
+import { generateSigningJwk, type RunningAuthority, startAuthority } from 'picket-authority'
+import { PicketClient } from 'picket-core/client'
 import { type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts'
-import { generateSigningJwk, type RunningAuthority, startAuthority } from '../../../src/authority/index.js'
-import { PicketClient } from '../../../src/client/index.js'
-import type { AuthRequest, AuthResponse, RequirementsInput } from '../../../src/core/types.js'
+import type { AuthRequest, AuthResponse, RequirementsInput } from '../../../packages/core/src/core/types.js'
 import { type DevChain, startDevChain } from '../../../tools/devchain/index.js'
 import { prepareSiweLogin } from '../../../tools/siwe-login.js'
 

@@ -1,4 +1,7 @@
-import { type BalanceReaderOptions, createBalanceReader } from '../../../../src/authority/chains/index.js'
+import {
+  type BalanceReaderOptions,
+  createBalanceReader,
+} from '../../../../packages/authority/src/chains/index.js'
 
 /**
  * A balance reader whose `readBalances` answers Picket's `tokenBalances` only, for tests about

@@ -1,0 +1,195 @@
+import type { Requirements } from 'picket-core'
+import { RequirementsError, requirementLimitProblem, requirementsFromBody } from 'picket-core'
+import { parameterInvalid } from './errors.js'
+
+/**
+ * Turns request bodies as each SDK sends them into one shape (reference §9, suggested order):
+ * requirement fields at the top level are lifted (§9 #21), `wallet_address` / `token_ids` and
+ * other snake_case spellings are read as their camelCase names (§9 #2, #6, #31), `""` and
+ * `null` count as absent (§9 #4), an empty or all-empty `context` is dropped (§9 #5), numeric
+ * strings become numbers (§9 #5, #8), a string `collection` becomes a list (§9 #7), and `chain`
+ * defaults to `ethereum` (§9 #20). Malformed input is a 400 naming the field.
+ */
+
+export const DEFAULT_CHAIN = 'ethereum'
+
+type Body = Record<string, unknown>
+
+/** Signing context with absent fields removed and `chainId` a number. */
+export interface NormalizedContext {
+  domain?: string
+  uri?: string
+  chainId?: number
+  issuedAt?: string
+  chainType?: string
+  locale?: string
+}
+
+export interface NormalizedNonceRequest {
+  chain: string
+  walletAddress: string
+  locale?: string
+}
+
+export interface NormalizedAuthRequest {
+  chain: string
+  walletAddress: string
+  signature: string
+  requirements: Requirements
+  context?: NormalizedContext
+}
+
+export interface NormalizedAuthzRequest {
+  accessToken: string
+  requirements: Requirements
+  revalidate: boolean
+}
+
+export interface NormalizedValidateRequest {
+  accessToken: string
+  requirements: Requirements
+}
+
+function isAbsent(value: unknown): boolean {
+  return value === undefined || value === null || value === ''
+}
+
+function asBody(body: unknown): Body {
+  if (body === undefined || body === null) throw parameterInvalid('Request body must be a JSON object')
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw parameterInvalid('Request body must be a JSON object')
+  return body as Body
+}
+
+/** The first present spelling of a field (own properties only). */
+function pick(body: Body, names: readonly string[]): unknown {
+  for (const name of names) {
+    if (Object.hasOwn(body, name) && !isAbsent(body[name])) return body[name]
+  }
+  return undefined
+}
+
+function optionalString(body: Body, names: readonly string[], label = names[0]!): string | undefined {
+  const value = pick(body, names)
+  if (value === undefined) return undefined
+  if (typeof value !== 'string') throw parameterInvalid(`${label} must be a string`)
+  return value
+}
+
+function requiredString(body: Body, names: readonly string[], label = names[0]!): string {
+  const value = optionalString(body, names, label)
+  if (value === undefined) throw parameterInvalid(`${label} is required`)
+  return value
+}
+
+function requirementsOf(body: Body): Requirements {
+  let requirements: Requirements
+  try {
+    requirements = requirementsFromBody(body)
+  } catch (error) {
+    // Core's messages name the field ("allowedWallets must be an array", which picket-js
+    // recognizes, §2.2).
+    if (error instanceof RequirementsError) throw parameterInvalid(error.message)
+    throw error
+  }
+  // Bounded work: each listed id or collection is a chain read.
+  const tooMany = requirementLimitProblem(requirements)
+  if (tooMany) throw parameterInvalid(tooMany)
+  return requirements
+}
+
+/** A chain id as a number: JSON numbers from picket-js/python, numeric strings from picket-go (§9 #5). */
+function chainIdOf(value: unknown): number | undefined {
+  if (isAbsent(value)) return undefined
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value
+  if (typeof value === 'string' && /^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(value)) {
+    const parsed = Number(value.trim())
+    if (Number.isSafeInteger(parsed) && parsed > 0) return parsed
+  }
+  throw parameterInvalid('context.chainId must be a positive integer')
+}
+
+function contextOf(body: Body): NormalizedContext | undefined {
+  const raw = pick(body, ['context'])
+  if (raw === undefined) return undefined
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw parameterInvalid('context must be an object')
+  const source = raw as Body
+  const context: NormalizedContext = {}
+  const fields = [
+    ['domain', ['domain']],
+    ['uri', ['uri']],
+    ['issuedAt', ['issuedAt', 'issued_at']],
+    ['chainType', ['chainType', 'chain_type']],
+    ['locale', ['locale']],
+  ] as const
+  for (const [field, names] of fields) {
+    const value = optionalString(source, names, `context.${field}`)
+    if (value !== undefined) context[field] = value
+  }
+  const chainId = chainIdOf(pick(source, ['chainId', 'chain_id', 'chainID']))
+  if (chainId !== undefined) context.chainId = chainId
+  // picket-go always sends six empty strings: that is "no context" (§9 #5).
+  return Object.keys(context).length > 0 ? context : undefined
+}
+
+function chainOf(body: Body): string {
+  return optionalString(body, ['chain']) ?? DEFAULT_CHAIN
+}
+
+/** `POST /auth/nonce`. */
+export function normalizeNonceRequest(input: unknown): NormalizedNonceRequest {
+  const body = asBody(input)
+  const walletAddress = requiredString(body, ['walletAddress', 'wallet_address'])
+  const locale = optionalString(body, ['locale'])
+  return { chain: chainOf(body), walletAddress, ...(locale ? { locale } : {}) }
+}
+
+/** `POST /auth`. */
+export function normalizeAuthRequest(input: unknown): NormalizedAuthRequest {
+  const body = asBody(input)
+  const request: NormalizedAuthRequest = {
+    chain: chainOf(body),
+    walletAddress: requiredString(body, ['walletAddress', 'wallet_address']),
+    signature: requiredString(body, ['signature']),
+    requirements: requirementsOf(body),
+  }
+  const context = contextOf(body)
+  if (context) request.context = context
+  return request
+}
+
+function revalidateOf(body: Body): boolean {
+  const value = pick(body, ['revalidate'])
+  if (value === undefined || value === false || value === 'false') return false
+  if (value === true || value === 'true') return true
+  throw parameterInvalid('revalidate must be a boolean')
+}
+
+/** `POST /authz`. */
+export function normalizeAuthzRequest(input: unknown): NormalizedAuthzRequest {
+  const body = asBody(input)
+  return {
+    accessToken: requiredString(body, ['accessToken', 'access_token']),
+    requirements: requirementsOf(body),
+    revalidate: revalidateOf(body),
+  }
+}
+
+/** `POST /auth/validate`. */
+export function normalizeValidateRequest(input: unknown): NormalizedValidateRequest {
+  const body = asBody(input)
+  return {
+    accessToken: requiredString(body, ['accessToken', 'access_token']),
+    requirements: requirementsOf(body),
+  }
+}
+
+/**
+ * `POST /chains/:chain/wallets/:walletAddress/tokenOwnership`: flat (picket-node, picket-go,
+ * docs) or nested `{ requirements: {…} }` (picket-python README), §9 #9. A missing body is
+ * treated as no requirements so the route can say what is missing.
+ */
+export function normalizeTokenOwnershipRequest(input: unknown): Requirements {
+  if (input === undefined || input === null) return requirementsOf({})
+  return requirementsOf(asBody(input))
+}

@@ -1,0 +1,73 @@
+import type { FastifyInstance } from 'fastify'
+import type { AuthResponse, TokenIdBalances } from 'picket-core'
+import { claimsSatisfy, mergeTokenBalances, mergeTokenIdBalances } from 'picket-core'
+import { decideRequirements } from '../authorization.js'
+import { permissionDenied } from '../errors.js'
+import { clientGoneSignal, projectOf } from '../request-context.js'
+import { normalizeAuthzRequest } from '../request-normalization.js'
+import type { AuthorityRuntime } from '../runtime.js'
+import { mintAuthResponse } from '../tokens/mint.js'
+import { userOf, verifyProjectToken } from './access-token.js'
+
+/**
+ * `POST /authz` (reference §2.3, §6.4): incremental authorization of a session.
+ *
+ * - Without `revalidate`, when the token's own balances (or `allowedWallets`) already satisfy
+ *   the requirements, the answer is the same token and its user: nothing new was learned, so
+ *   nothing new is signed.
+ * - Otherwise the chain is read for these requirements; on success a new token is minted with
+ *   the old and new balances merged (new values win). It keeps the old `exp`: authorizing more
+ *   must not extend a session, or a stolen token could be kept alive forever through `authz`.
+ */
+export function registerAuthzRoute(app: FastifyInstance, runtime: AuthorityRuntime): void {
+  app.post('/authz', { bodyLimit: runtime.bodyLimit }, async (request, reply): Promise<AuthResponse> => {
+    const project = projectOf(request)
+    const body = normalizeAuthzRequest(request.body)
+    const { claims, chain } = await verifyProjectToken(runtime, project, body.accessToken)
+    const { requirements } = body
+
+    if (!body.revalidate && claimsSatisfy(claims, requirements)) {
+      return { accessToken: body.accessToken, user: userOf(claims) }
+    }
+
+    const decision = await decideRequirements(
+      runtime.balances,
+      chain,
+      claims.walletAddress,
+      requirements,
+      clientGoneSignal(reply),
+    )
+    if (!decision.allowed) throw permissionDenied(decision.reason ?? 'Requirements not met')
+    const tokenIdBalances = boundedIds(
+      mergeTokenIdBalances(claims.tokenIdBalances, decision.tokenIdBalances),
+      decision.tokenIdBalances,
+    )
+    return mintAuthResponse(
+      runtime,
+      project,
+      { ...userOf(claims), tokenBalances: mergeTokenBalances(claims.tokenBalances, decision.tokenBalances) },
+      // The new token proves what the old one did, for the same site, in the same session
+      // (revoking the session, e.g. at logout, revokes this token too).
+      {
+        ...(tokenIdBalances ? { tokenIdBalances } : {}),
+        ...(claims.domain ? { domain: claims.domain } : {}),
+        sid: claims.sid ?? claims.tid,
+      },
+      claims.exp,
+    )
+  })
+}
+
+/** The most per-id balances one token carries; repeated /authz calls must not grow it forever. */
+const MAX_TOKEN_IDS_PER_TOKEN = 1000
+
+/** The merged per-id balances, or only the newest read's when the merge would carry too many. */
+function boundedIds(
+  merged: TokenIdBalances | undefined,
+  newest: TokenIdBalances | undefined,
+): TokenIdBalances | undefined {
+  if (!merged) return merged
+  const count = Object.values(merged).reduce((sum, ids) => sum + Object.keys(ids).length, 0)
+  // Fewer proofs in the token only means more chain reads later, never a wider gate.
+  return count <= MAX_TOKEN_IDS_PER_TOKEN ? merged : newest
+}

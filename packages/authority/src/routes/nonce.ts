@@ -1,0 +1,28 @@
+import type { FastifyInstance } from 'fastify'
+import type { NonceResponse } from 'picket-core'
+import { parameterInvalid } from '../errors.js'
+import { nonceKey } from '../nonces/store.js'
+import { assertWalletAddress, chainFromBody, projectOf } from '../request-context.js'
+import { normalizeNonceRequest } from '../request-normalization.js'
+import type { AuthorityRuntime } from '../runtime.js'
+
+/** `POST /auth/nonce` (reference §2.1): the live nonce for the wallet, or a new one. */
+export function registerNonceRoute(app: FastifyInstance, runtime: AuthorityRuntime): void {
+  app.post(
+    '/auth/nonce',
+    { bodyLimit: runtime.bodyLimit },
+    async (request): Promise<NonceResponse & { locale: string }> => {
+      const project = projectOf(request)
+      const body = normalizeNonceRequest(request.body)
+      const chain = chainFromBody(runtime, body.chain)
+      if (chain.chainType === 'flow') {
+        throw parameterInvalid('Flow wallet login is not supported by this authority')
+      }
+      assertWalletAddress(chain, body.walletAddress)
+      const nonce = await runtime.nonces.issue(nonceKey(project.id, chain.chainType, body.walletAddress))
+      // `format` is always sent: picket-python raises KeyError without it (§2.1). The statement is
+      // not localized; `locale` is echoed, which one docs revision reads (§2.1).
+      return { nonce, statement: project.statement, format: project.format, locale: body.locale ?? 'en' }
+    },
+  )
+}

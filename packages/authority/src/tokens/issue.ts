@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto'
+import { SignJWT } from 'jose'
+import type { AccessTokenExtensions, AccessTokenPayload, AuthenticatedUser } from 'picket-core'
+import { withLowS } from 'picket-core'
+import { type SigningKey, TOKEN_ALGORITHM } from './signing-key.js'
+
+/** Version of the API that minted a token (`ver` claim, reference §5.2). */
+export const TOKEN_VERSION = 1
+
+export interface AccessTokenInput {
+  user: AuthenticatedUser
+  /** This package's claims beside Picket's: per-id balances, the SIWE domain. */
+  extensions?: AccessTokenExtensions
+  issuer: string
+  /** Project id (`aud`). */
+  audience: string
+  /** Seconds since the epoch. */
+  issuedAt: number
+  /** Seconds since the epoch. */
+  expiresAt: number
+}
+
+/** Mints an ES256 access token with the Picket claim set (§5.2): `{ accessToken, claims }`. */
+export async function issueAccessToken(
+  key: SigningKey,
+  input: AccessTokenInput,
+): Promise<{ accessToken: string; claims: AccessTokenPayload }> {
+  const { user } = input
+  const tid = randomUUID()
+  const claims: AccessTokenPayload = {
+    chain: user.chain,
+    walletAddress: user.walletAddress,
+    displayAddress: user.displayAddress,
+    tokenBalances: user.tokenBalances,
+    iat: input.issuedAt,
+    exp: input.expiresAt,
+    iss: input.issuer,
+    sub: `${user.chain}:${user.walletAddress}`,
+    aud: input.audience,
+    tid,
+    ver: TOKEN_VERSION,
+    ...(input.extensions?.tokenIdBalances ? { tokenIdBalances: input.extensions.tokenIdBalances } : {}),
+    ...(input.extensions?.domain ? { domain: input.extensions.domain } : {}),
+    // A login starts a session; a token minted from another (/authz) continues its session.
+    sid: input.extensions?.sid ?? tid,
+  }
+  const signed = await new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: TOKEN_ALGORITHM, typ: 'JWT', kid: key.kid })
+    .sign(key.privateKey)
+  // WebCrypto (under jose) returns s or n − s at random; only the low-s twin is accepted.
+  return { accessToken: withLowS(signed), claims }
+}
