@@ -1,5 +1,5 @@
 /**
- * `PicketClient` on its own (`fastify-picket/client`), the way picket-node users call the API:
+ * `PicketClient` on its own (`picket-core/client`), the way picket-node users call the API:
  * an app with its own accounts lets a signed-in user link a wallet, and later asks whether that
  * wallet holds a token. No plugin and no access-token handling: the app only needs to know that
  * the wallet signed, which `picket.auth()` answers with the project's secret key.

@@ -1,13 +1,22 @@
-import { Redis } from 'ioredis'
-import type { AccessTokenPayload } from 'picket-core'
-import { unavailable } from './errors.js'
+import {
+  type AccessTokenPayload,
+  expectRecord,
+  optionalFunction,
+  optionalInteger,
+  optionalString,
+  refuseUndefinedValues,
+  refuseUnknownKeys,
+} from 'picket-core'
+import { optionsError as fail, unavailable } from './errors.js'
 
 /**
  * Token revocation shared by every instance of an API: a Redis-backed list of revoked token ids
  * (`tid`), for the plugin's `isRevoked` option.
  *
  * ```ts
- * const revocations = createRedisRevocationList({ url: process.env.REDIS_URL })
+ * import { Redis } from 'ioredis'
+ * const redis = new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: 1, commandTimeout: 1000 })
+ * const revocations = createRedisRevocationList({ redis })
  * await app.register(picket, { …, isRevoked: revocations.isRevoked })
  * app.post('/logout-everywhere', { config: { picket: true } }, async (request) => {
  *   await revocations.revoke(request.picketUser!)
@@ -21,11 +30,24 @@ import { unavailable } from './errors.js'
  * included, so a revocation applies to every instance from the next request on. When Redis
  * cannot answer, `isRevoked` fails closed: the request gets 503 with Retry-After, never a pass.
  */
+/**
+ * What the list needs of a Redis client: an ioredis `Redis` or `Cluster` (or anything with these
+ * three commands in ioredis' spelling). This package does not depend on a Redis driver: the app
+ * owns its client (connection options, TLS, Sentinel, closing it), as with @fastify/rate-limit.
+ */
+export interface RevocationRedisClient {
+  set(key: string, value: string, millisecondsToken: 'PX', milliseconds: number): Promise<unknown>
+  exists(...keys: string[]): Promise<number>
+  del(...keys: string[]): Promise<number>
+}
+
 export interface RedisRevocationListOptions {
-  /** A ready ioredis client (the caller owns and closes it)… */
-  redis?: Redis
-  /** …or a `redis://` URL (the list creates, owns and closes its client). */
-  url?: string
+  /**
+   * The app's Redis client (it owns and closes it). Give it a command timeout and few retries
+   * (ioredis: `commandTimeout`, `maxRetriesPerRequest: 1`): a check waits at most `timeout` ms
+   * either way, then fails closed.
+   */
+  redis: RevocationRedisClient
   /** Prefix of every key (default `picket:revoked:`), so one Redis can serve several deployments. */
   keyPrefix?: string
   /**
@@ -37,8 +59,6 @@ export interface RedisRevocationListOptions {
   timeout?: number
   /** `Retry-After` seconds of the 503 sent when Redis cannot answer (default 5). */
   retryAfter?: number
-  /** Connection errors of a client this list created (it keeps reconnecting meanwhile). */
-  onError?: (error: Error) => void
   /** Clock in ms, for tests; default `Date.now`. */
   now?: () => number
 }
@@ -65,35 +85,39 @@ export interface RevocationList {
   isRevoked(claims: Pick<AccessTokenPayload, 'tid' | 'sid'>, request?: unknown): Promise<boolean>
   /** Lifts a revocation (e.g. one made by mistake). */
   unrevoke(tid: string): Promise<void>
-  /** Closes the Redis client if the list created it. */
-  close(): Promise<void>
 }
 
+const OPTION_KEYS = {
+  keys: ['redis', 'keyPrefix', 'leewaySeconds', 'timeout', 'retryAfter', 'now'],
+  elsewhere: {
+    url: 'pass your own client instead: `redis: new Redis(url)` (ioredis); the app owns and closes it',
+  },
+}
+const COMMANDS = ['set', 'exists', 'del'] as const
+
 export function createRedisRevocationList(options: RedisRevocationListOptions): RevocationList {
-  if ((options.redis === undefined) === (options.url === undefined)) {
-    throw new TypeError('createRedisRevocationList: pass exactly one of `redis` (a client) or `url`')
+  const path = 'createRedisRevocationList'
+  const raw = expectRecord(options, path, fail)
+  refuseUnknownKeys(raw, OPTION_KEYS, path, fail)
+  refuseUndefinedValues(raw, path, fail)
+  const client = raw.redis as RevocationRedisClient
+  for (const command of COMMANDS) {
+    if (typeof (client as unknown as Record<string, unknown> | null)?.[command] !== 'function') {
+      throw fail(
+        `${path}.redis`,
+        `must be a Redis client with ${COMMANDS.join('/')} (an ioredis Redis or Cluster)`,
+      )
+    }
   }
-  const timeout = options.timeout ?? 1000
-  const ownsClient = options.redis === undefined
-  const client =
-    options.redis ??
-    new Redis(options.url!, {
-      // One reconnect attempt per command, then reject: a check must not wait in a queue for
-      // as long as Redis is down.
-      maxRetriesPerRequest: 1,
-      commandTimeout: timeout,
-      connectTimeout: Math.max(timeout, 1000),
-      // Every gated request checks the list; concurrent checks share round trips.
-      enableAutoPipelining: true,
-    })
-  if (ownsClient) {
-    // Without a listener ioredis reports each reconnect attempt as an unhandled 'error' event.
-    client.on('error', (error: Error) => options.onError?.(error))
-  }
-  const prefix = options.keyPrefix ?? 'picket:revoked:'
-  const leewayMs = (options.leewaySeconds ?? 60) * 1000
-  const retryAfter = options.retryAfter ?? 5
-  const now = options.now ?? Date.now
+  const prefix = optionalString(raw.keyPrefix, `${path}.keyPrefix`, fail) ?? 'picket:revoked:'
+  const leewaySeconds = optionalInteger(raw.leewaySeconds, `${path}.leewaySeconds`, fail, {
+    min: 0,
+    fallback: 60,
+  })
+  const timeout = optionalInteger(raw.timeout, `${path}.timeout`, fail, { min: 1, fallback: 1000 })
+  const retryAfter = optionalInteger(raw.retryAfter, `${path}.retryAfter`, fail, { min: 1, fallback: 5 })
+  const now = optionalFunction(options.now, `${path}.now`, fail) ?? Date.now
+  const leewayMs = leewaySeconds * 1000
 
   /** Rejects after `timeout` ms, for clients handed in without a command timeout. */
   function bounded<T>(operation: Promise<T>): Promise<T> {
@@ -133,12 +157,6 @@ export function createRedisRevocationList(options: RedisRevocationListOptions): 
 
     async unrevoke(tid) {
       await client.del(prefix + tid)
-    },
-
-    async close() {
-      if (!ownsClient) return
-      if (client.status === 'ready') await client.quit().catch(() => client.disconnect())
-      else client.disconnect()
     },
   }
 }

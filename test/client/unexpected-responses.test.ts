@@ -82,12 +82,24 @@ const cases: Case[] = [
     wrong: [
       [garbage, 'body is not a JSON object'],
       [{ json: 'a.b.c' }, 'body is not a JSON object'],
-      [{ json: { ...CLAIMS_BODY, sub: 1 } }, 'sub is not a string'],
-      [{ json: { ...CLAIMS_BODY, aud: ['x'] } }, 'aud is not a string'],
-      [{ json: { ...CLAIMS_BODY, iss: undefined } }, 'iss is not a string'],
-      [{ json: { ...CLAIMS_BODY, exp: '1700000000' } }, 'exp is not a number'],
-      [{ json: { ...CLAIMS_BODY, iat: null } }, 'iat is not a number'],
-      [{ json: { ...CLAIMS_BODY, tokenBalances: undefined } }, 'tokenBalances is not an object'],
+      [{ json: { ...CLAIMS_BODY, sub: 1 } }, "token claim 'sub' is missing or not a string"],
+      [{ json: { ...CLAIMS_BODY, aud: ['x'] } }, "token claim 'aud' is missing or not a string"],
+      [{ json: { ...CLAIMS_BODY, iss: undefined } }, "token claim 'iss' is missing or not a string"],
+      [{ json: { ...CLAIMS_BODY, exp: '1700000000' } }, "token claim 'exp' is missing or not a number"],
+      [{ json: { ...CLAIMS_BODY, iat: null } }, "token claim 'iat' is missing or not a number"],
+      [
+        { json: { ...CLAIMS_BODY, tokenBalances: undefined } },
+        "token claim 'tokenBalances' is not an object",
+      ],
+      [
+        { json: { ...CLAIMS_BODY, displayAddress: '' } },
+        "token claim 'displayAddress' is missing or not a string",
+      ],
+      [{ json: { ...CLAIMS_BODY, tid: 7 } }, "token claim 'tid' is missing or not a string"],
+      [
+        { json: { ...CLAIMS_BODY, tokenIdBalances: { '0xabc': { '1': 1 } } } },
+        "token claim 'tokenIdBalances' must map contracts to id → balance strings",
+      ],
     ],
   },
   {
@@ -158,6 +170,15 @@ t.test('the snippet keeps the start of the body', async (t) => {
   const error = await client.chains().catch((e: unknown) => e)
   t.match(error, { constructor: PicketUnexpectedResponseError, bodySnippet: '{"oops":' })
 })
+
+t.test(
+  'validate: tid and ver may be absent (older Picket versions), as the one claims rule allows',
+  async (t) => {
+    const { tid: _tid, ver: _ver, ...legacy } = CLAIMS_BODY
+    const { client } = await clientFixture(t, { json: legacy })
+    t.same(await client.validate('a.b.c'), legacy)
+  },
+)
 
 t.test('optional fields may be absent; extra fields pass through', async (t) => {
   const chain = { chainSlug: 'solana', chainId: 101, chainType: 'solana', extra: true }

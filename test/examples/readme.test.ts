@@ -1,7 +1,7 @@
 /**
  * Every code block of README.md is taken from, or checked by, this test:
  *   ts       appears verbatim in an example, or type-checks against the sources with the
- *            package's public names (`fastify-picket`, `fastify-picket/client`, …) mapped to src/;
+ *            packages' public names (`fastify-picket`, `picket-core/client`, …) mapped to them;
  *   json     is a configuration the authority's parser accepts;
  *   bash     each command is an npm script, an existing file, or the authority CLI with flags
  *            it declares, and each environment variable is one the code reads;
@@ -9,7 +9,7 @@
  * A block in any other language fails: nothing in the README goes unchecked.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { join } from 'node:path'
 import { parseAuthorityConfig } from 'picket-authority'
 import t from 'tap'
 import ts from 'typescript'
@@ -17,14 +17,27 @@ import { start } from '../../examples/token-gated-api/app.js'
 
 const repoRoot = new URL('../../', import.meta.url).pathname
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8')
-const packageJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+interface PackageJson {
   name: string
   scripts: Record<string, string>
-  bin: Record<string, string>
-  exports: Record<string, string | { import: string }>
+  bin?: Record<string, string>
+  files: string[]
+  repository: { url: string }
   dependencies: Record<string, string>
-  devDependencies: Record<string, string>
+  devDependencies?: Record<string, string>
+  peerDependencies?: Record<string, string>
 }
+const readPackageJson = (dir: string) =>
+  JSON.parse(readFileSync(join(repoRoot, dir, 'package.json'), 'utf8')) as PackageJson
+const packageJson = readPackageJson('.')
+/** The workspace's published packages by name. */
+const workspacePackages = new Map(
+  ['.', 'packages/core', 'packages/authority'].map((dir) => [
+    readPackageJson(dir).name,
+    readPackageJson(dir),
+  ]),
+)
+const authorityBin = readPackageJson('packages/authority').bin ?? {}
 
 interface CodeBlock {
   lang: string
@@ -63,27 +76,11 @@ t.test('the README has code blocks, all in checked languages', async (t) => {
 
 // ---- ts ---------------------------------------------------------------------------------------
 
-/** `fastify-picket/x` → src/x/index.ts, from the package's exports map (dist/x/index.js). */
-function publicNamePaths(): Record<string, string[]> {
-  const paths: Record<string, string[]> = {}
-  for (const [subpath, target] of Object.entries(packageJson.exports)) {
-    const file = typeof target === 'string' ? target : target.import
-    if (!file.startsWith('./dist/')) continue
-    const name = subpath === '.' ? packageJson.name : `${packageJson.name}/${subpath.slice(2)}`
-    paths[name] = [file.replace('./dist/', 'src/').replace(/\.js$/, '.ts')]
-  }
-  return paths
-}
-
 function typeCheck(snippets: Map<string, string>): { problems: Map<string, string[]>; files: string[] } {
   const configFile = ts.readConfigFile(join(repoRoot, 'tsconfig.json'), ts.sys.readFile)
   const parsed = ts.parseJsonConfigFileContent(configFile.config, ts.sys, repoRoot)
-  const options: ts.CompilerOptions = {
-    ...parsed.options,
-    noEmit: true,
-    baseUrl: repoRoot,
-    paths: publicNamePaths(),
-  }
+  // tsconfig.json's `paths` map every package name of the workspace to its sources.
+  const options: ts.CompilerOptions = { ...parsed.options, noEmit: true }
   const host = ts.createCompilerHost(options)
   const { getSourceFile, fileExists, readFile } = host
   host.fileExists = (file) => snippets.has(file) || fileExists.call(host, file)
@@ -126,9 +123,9 @@ t.test('ts blocks: verbatim from an example, or type-check with the public packa
   }
   const { problems, files } = typeCheck(new Map([...toCheck].map(([file, block]) => [file, block.code])))
   t.same(
-    files.filter((f) => f.startsWith(join(repoRoot, 'dist'))),
+    files.filter((f) => !f.includes('/node_modules/') && f.includes('/dist/')),
     [],
-    'checked against src/, never a stale dist/',
+    'checked against the sources, never a stale dist/',
   )
   for (const [file, block] of toCheck) {
     t.same(problems.get(file), [], `${where(block)} type-checks`)
@@ -178,15 +175,16 @@ function commandProblem(command: string): string | undefined {
   }
   if (tool === 'npm' && verb === 'install') {
     const [self, ...others] = args
-    if (self !== packageJson.name) return `npm install should name ${packageJson.name} first`
-    const known = { ...packageJson.dependencies, ...packageJson.devDependencies }
+    const installed = workspacePackages.get(self ?? '')
+    if (!installed) return `npm install should name one of ${[...workspacePackages.keys()].join(', ')} first`
+    const known = { ...installed.peerDependencies, ...packageJson.devDependencies }
     const unknown = others.filter((name) => !(name in known))
-    return unknown.length === 0 ? undefined : `not a dependency of this package: ${unknown.join(', ')}`
+    return unknown.length === 0 ? undefined : `not a peer or dev dependency: ${unknown.join(', ')}`
   }
   if (tool === 'npx' && verb === 'tsx' && args.length === 1) {
     return existsSync(join(repoRoot, args[0]!)) ? undefined : `no file ${args[0]}`
   }
-  if (tool === 'npx' && verb && verb in packageJson.bin) {
+  if (tool === 'npx' && verb && verb in authorityBin) {
     if (!existsSync(join(repoRoot, 'packages/authority/src/cli.ts'))) return 'the CLI source is missing'
     for (let i = 0; i < args.length; i += 2) {
       const flag = /^--(\w+)$/.exec(args[i]!)?.[1]
@@ -233,11 +231,22 @@ t.test('every route in the diagram exists in the token-gated example', async (t)
   }
 })
 
-t.test('links to files in the repository resolve', async (t) => {
-  for (const [, target] of readme.matchAll(/\]\(((?!https?:|#)[^)]+)\)/g)) {
-    t.ok(
-      existsSync(join(repoRoot, target!)),
-      `${target} exists (${relative(repoRoot, join(repoRoot, target!))})`,
-    )
+t.test('links work on the registry page: to the repository, or to a file the package ships', async (t) => {
+  // npm shows README.md without the repository around it: a relative link must be a shipped file.
+  const repository = packageJson.repository.url.replace(/^git\+/, '').replace(/\.git$/, '')
+  const links = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!)
+  t.ok(
+    links.some((l) => l.startsWith(`${repository}/`)),
+    'links into the repository',
+  )
+  for (const target of links) {
+    if (target.startsWith('#')) continue
+    if (target.startsWith(`${repository}/`)) {
+      const path = /^\/(?:blob|tree)\/main\/(.+)$/.exec(target.slice(repository.length))?.[1]
+      t.ok(path !== undefined && existsSync(join(repoRoot, path)), `${target} names a file of the repository`)
+    } else if (!/^https?:/.test(target)) {
+      t.ok(packageJson.files.includes(target), `${target} is shipped in the package (files)`)
+      t.ok(existsSync(join(repoRoot, target)), `${target} exists`)
+    }
   }
 })

@@ -14,7 +14,7 @@ import { createSigningMessage } from 'picket-core'
 import { PicketClient } from 'picket-core/client'
 import t from 'tap'
 import { evmWallet, siweContext } from '../authority/support/wallets.js'
-import { startRedisServer } from '../support/redis-server.js'
+import { appRedisClient, startRedisServer } from '../support/redis-server.js'
 
 const redis = await startRedisServer()
 t.teardown(() => redis.stop())
@@ -132,7 +132,7 @@ async function startPlugin(authority: RunningAuthority, mode: 'local' | 'remote'
       return fetch(input, init)
     },
   })
-  const revocations = createRedisRevocationList({ url: redis.url, timeout: 500 })
+  const revocations = createRedisRevocationList({ redis: appRedisClient(redis, t, 500), timeout: 500 })
   const app = Fastify()
   await app.register(picket, {
     client,
@@ -148,7 +148,6 @@ async function startPlugin(authority: RunningAuthority, mode: 'local' | 'remote'
   }))
   t.teardown(async () => {
     await app.close()
-    await revocations.close()
   })
   return { app, revocations, validateCalls: () => validateCalls }
 }
@@ -197,8 +196,11 @@ t.test('a token revoked through one plugin instance is refused by both on the ne
 
 t.test('revocations expire with the token: the list never grows without bound', async (t) => {
   await inspector.connect().catch(() => {})
-  const list = createRedisRevocationList({ url: redis.url, keyPrefix: 'bounded:', leewaySeconds: 0 })
-  t.teardown(() => list.close())
+  const list = createRedisRevocationList({
+    redis: appRedisClient(redis, t),
+    keyPrefix: 'bounded:',
+    leewaySeconds: 0,
+  })
   const now = Math.floor(Date.now() / 1000)
 
   t.equal(await list.revoke({ tid: 'long', exp: now + 3600 }), true)
@@ -210,12 +212,11 @@ t.test('revocations expire with the token: the list never grows without bound', 
 
   // Clock pinned at a whole second, so each entry lives exactly 3 s in Redis.
   const pinned = createRedisRevocationList({
-    url: redis.url,
+    redis: appRedisClient(redis, t),
     keyPrefix: 'bounded:',
     leewaySeconds: 0,
     now: () => now * 1000,
   })
-  t.teardown(() => pinned.close())
   await Promise.all(Array.from({ length: 200 }, (_, i) => pinned.revoke({ tid: `short-${i}`, exp: now + 3 })))
   t.equal((await inspector.keys('bounded:short-*')).length, 200, '200 short-lived revocations stored')
   let left = 200
@@ -225,8 +226,7 @@ t.test('revocations expire with the token: the list never grows without bound', 
   }
   t.equal(left, 0, 'all gone once their tokens expired')
 
-  const withLeeway = createRedisRevocationList({ url: redis.url, keyPrefix: 'leeway:' })
-  t.teardown(() => withLeeway.close())
+  const withLeeway = createRedisRevocationList({ redis: appRedisClient(redis, t), keyPrefix: 'leeway:' })
   t.equal(
     await withLeeway.revoke({ tid: 'just-expired', exp: now - 10 }),
     true,
@@ -237,7 +237,20 @@ t.test('revocations expire with the token: the list never grows without bound', 
   t.equal(await list.isRevoked({ tid: '' }), true, 'a token without a tid counts as revoked')
   await t.rejects(list.revoke({ tid: 'no-exp' } as never), TypeError)
   await t.rejects(list.revoke('tid-only'), TypeError)
-  t.throws(() => createRedisRevocationList({}), TypeError)
+  const refusals: [unknown, RegExp][] = [
+    [{}, /createRedisRevocationList\.redis: must be a Redis client/],
+    [{ url: redis.url }, /unknown key 'url' — pass your own client instead: `redis: new Redis\(url\)`/],
+    [{ redis: appRedisClient(redis, t), timeOut: 500 }, /unknown key 'timeOut' — did you mean 'timeout'\?/],
+    [
+      { redis: appRedisClient(redis, t), timeout: 0 },
+      /createRedisRevocationList\.timeout: must be an integer/,
+    ],
+    [{ redis: appRedisClient(redis, t), keyPrefix: undefined }, /keyPrefix/],
+    [{ redis: { get: () => {} } }, /must be a Redis client with set\/exists\/del/],
+  ]
+  for (const [options, message] of refusals) {
+    t.throws(() => createRedisRevocationList(options as never), { code: 'FST_PICKET_OPTIONS', message })
+  }
 })
 
 t.test('Redis down: the revocation check fails closed (503 + Retry-After) and recovers', async (t) => {

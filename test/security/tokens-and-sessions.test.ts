@@ -20,7 +20,7 @@ import { PicketClient } from 'picket-core/client'
 import t, { type Test } from 'tap'
 import { COMPACT_JWS } from '../../packages/core/src/core/bearer-token.js'
 import { DOMAIN, PROJECT, startStack } from '../fastify/support/stack.js'
-import { startRedisServer } from '../support/redis-server.js'
+import { appRedisClient, startRedisServer } from '../support/redis-server.js'
 import { AUDIENCE, claimsFor, createSigningKey, ISSUER, mintToken } from '../support/token-factory.js'
 
 const stack = await startStack()
@@ -111,8 +111,7 @@ t.test('item 7: a revalidate route does not read the chain again for the token i
 })
 
 t.test('item 8: logout checks Origin in cookie mode and revokes the token it ends', async (t) => {
-  const list = createRedisRevocationList({ url: redis.url })
-  t.teardown(() => list.close())
+  const list = createRedisRevocationList({ redis: appRedisClient(redis, t) })
   const server = await app({
     ...local,
     cookie: { name: 'session', secure: false },

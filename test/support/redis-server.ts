@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
+import { Redis } from 'ioredis'
 
 export interface RedisServer {
   readonly url: string
@@ -95,4 +96,25 @@ export async function startRedisServer(): Promise<RedisServer> {
       })
     },
   }
+}
+
+/**
+ * An app's own ioredis client for `server`, set up as docs/scaling.md advises (one retry, a
+ * command timeout: a check never queues while Redis is down), closed at the test's teardown.
+ */
+export function appRedisClient(
+  server: RedisServer,
+  t: { teardown(fn: () => unknown): void },
+  timeout = 1000,
+): Redis {
+  const client = new Redis(server.url, {
+    maxRetriesPerRequest: 1,
+    commandTimeout: timeout,
+    connectTimeout: Math.max(timeout, 1000),
+    enableAutoPipelining: true,
+  })
+  // Without a listener ioredis reports each reconnect attempt while Redis is down as an error.
+  client.on('error', () => {})
+  t.teardown(() => client.disconnect())
+  return client
 }

@@ -5,7 +5,7 @@ import { AuthorityConfigError, type AuthorityConfigInput } from './config.js'
 import { DEV_CONFIG_FILE, loadOrCreateDevConfig } from './dev-project.js'
 import { startAuthority } from './server.js'
 
-const USAGE = `Usage: fastify-picket-authority [--port 8787] [--host 127.0.0.1] [--config FILE]
+const USAGE = `Usage: picket-authority [--port 8787] [--host 127.0.0.1] [--config FILE]
 
   --port     port to listen on (default 8787; 0 picks a free one)
   --host     interface to bind (default 127.0.0.1)
@@ -14,7 +14,7 @@ const USAGE = `Usage: fastify-picket-authority [--port 8787] [--host 127.0.0.1] 
   env REDIS_URL   keep nonces in Redis (shared by several instances)`
 
 /**
- * `fastify-picket-authority`: runs the bundled Picket-compatible authority. stdout carries one
+ * `picket-authority`: runs the bundled Picket-compatible authority. stdout carries one
  * line, `Picket authority listening on http://HOST:PORT/api/v1`, so scripts can wait for it;
  * everything else (dev project keys, warnings) goes to stderr.
  */
@@ -73,6 +73,6 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   const message =
     error instanceof AuthorityConfigError || error instanceof Error ? error.message : String(error)
-  process.stderr.write(`fastify-picket-authority: ${message}\n`)
+  process.stderr.write(`picket-authority: ${message}\n`)
   process.exit(1)
 })

@@ -1,7 +1,7 @@
 /**
- * `fastify-picket/authority`: a self-hostable, Picket API v1-compatible authority, as a Fastify
+ * `picket-authority`: a self-hostable, Picket API v1-compatible authority, as a Fastify
  * plugin (`createAuthority`) or a standalone server (`startAuthority`, and the
- * `fastify-picket-authority` CLI).
+ * `picket-authority` CLI).
  */
 export {
   type AuthorityConfig,

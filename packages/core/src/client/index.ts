@@ -1,5 +1,5 @@
 /**
- * Picket API v1 client (framework-neutral). Import from `fastify-picket/client`.
+ * Picket API v1 client (framework-neutral). Import from `picket-core/client` (or `fastify-picket/client`).
  */
 export type { CallOptions, PicketClientOptions } from './client-options.js'
 export { DEFAULT_BASE_URL, DEFAULT_TIMEOUT } from './client-options.js'

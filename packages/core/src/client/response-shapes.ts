@@ -1,3 +1,4 @@
+import { accessTokenClaimsProblem } from '../core/access-token-claims.js'
 import { isRecord } from '../core/is-record.js'
 import type {
   AccessTokenPayload,
@@ -34,13 +35,6 @@ const USER_FIELDS: FieldRules = {
   walletAddress: 'string',
   displayAddress: 'string',
   tokenBalances: 'object',
-}
-const TOKEN_CLAIM_FIELDS: FieldRules = {
-  sub: 'string',
-  aud: 'string',
-  iss: 'string',
-  exp: 'number',
-  iat: 'number',
 }
 const CHAIN_FIELDS: FieldRules = { chainSlug: 'string', chainId: 'number', chainType: 'string' }
 const OPTIONAL_CHAIN_FIELDS: FieldRules = {
@@ -133,17 +127,13 @@ export const authShape: ResponseShape<AuthResponse> = (body) =>
   )
 
 /**
- * `POST /auth/validate` (§2.4): the token's claims. `tid` and `ver` are passed through unchecked
- * because not every Picket version is known to have emitted them.
+ * `POST /auth/validate` (§2.4): the token's claims, by core's one claims rule; `tid` and `ver`
+ * only when present, because not every Picket version is known to have emitted them.
  */
 export const validateShape: ResponseShape<AccessTokenPayload> = (body) =>
   result(
     body,
-    recordProblem(
-      body,
-      '',
-      (record) => fieldProblem(record, USER_FIELDS, '') ?? fieldProblem(record, TOKEN_CLAIM_FIELDS, ''),
-    ),
+    recordProblem(body, '', (record) => accessTokenClaimsProblem(record, { requireTokenId: false })),
   )
 
 /** `POST /chains/{chain}/wallets/{walletAddress}/tokenOwnership` (§2.7). */

@@ -6,31 +6,49 @@ const STRING_CLAIMS = ['chain', 'walletAddress', 'displayAddress', 'iss', 'sub',
 const NUMBER_CLAIMS = ['iat', 'exp', 'ver'] as const
 const BALANCE_CATEGORIES = new Set(['contractAddress', 'collection', 'tokenIds', 'creatorAddress'])
 
+export interface ClaimsCheckOptions {
+  /**
+   * Require `tid` and `ver` (default true): every token the bundled authority mints has them and
+   * verifiers rely on `tid` (revocation, sessions). The client's `validate()` passes `false`:
+   * it returns what any Picket version answered, and not every version is known to emit them
+   * (they are then type-checked only when present).
+   */
+  requireTokenId?: boolean
+}
+
+/** Claims some Picket versions may not emit (type-checked when present, see above). */
+const TOKEN_ID_CLAIMS: ReadonlySet<string> = new Set(['tid', 'ver'])
+
 /**
- * Checks that verified claims have the types the rest of the package relies on (§5.2). A
- * correctly signed token with a wrong shape is still refused: a key can be misused, and a
+ * The one rule for the shape of access-token claims (§5.2), used by the local and remote
+ * verifiers, the authority and the client's `validate()`: the first problem, or `undefined`.
+ * A correctly signed token with a wrong shape is still refused: a key can be misused, and a
  * claim of the wrong type must not reach route handlers as if it were right.
- *
- * @throws InvalidTokenError naming the claim.
  */
-export function assertAccessTokenClaims(payload: unknown): AccessTokenPayload {
-  if (!isRecord(payload)) throw new InvalidTokenError('token payload is not a JSON object')
+export function accessTokenClaimsProblem(
+  payload: unknown,
+  { requireTokenId = true }: ClaimsCheckOptions = {},
+): string | undefined {
+  if (!isRecord(payload)) return 'token payload is not a JSON object'
+  const optional = (claim: string) => !requireTokenId && TOKEN_ID_CLAIMS.has(claim) && payload[claim] === undefined
   for (const claim of STRING_CLAIMS) {
+    if (optional(claim)) continue
     if (typeof payload[claim] !== 'string' || payload[claim] === '') {
-      throw new InvalidTokenError(`token claim '${claim}' is missing or not a string`)
+      return `token claim '${claim}' is missing or not a string`
     }
   }
   for (const claim of NUMBER_CLAIMS) {
+    if (optional(claim)) continue
     if (typeof payload[claim] !== 'number' || !Number.isFinite(payload[claim])) {
-      throw new InvalidTokenError(`token claim '${claim}' is missing or not a number`)
+      return `token claim '${claim}' is missing or not a number`
     }
   }
   const { tokenBalances } = payload
-  if (!isRecord(tokenBalances)) throw new InvalidTokenError("token claim 'tokenBalances' is not an object")
+  if (!isRecord(tokenBalances)) return "token claim 'tokenBalances' is not an object"
   for (const [category, balances] of Object.entries(tokenBalances)) {
     if (!BALANCE_CATEGORIES.has(category)) continue
     if (!isRecord(balances) || !Object.values(balances).every((balance) => typeof balance === 'string')) {
-      throw new InvalidTokenError(`token claim 'tokenBalances.${category}' must map keys to balance strings`)
+      return `token claim 'tokenBalances.${category}' must map keys to balance strings`
     }
   }
   const { tokenIdBalances, domain } = payload
@@ -40,14 +58,24 @@ export function assertAccessTokenClaims(payload: unknown): AccessTokenPayload {
       Object.values(tokenIdBalances).every(
         (ids) => isRecord(ids) && Object.values(ids).every((balance) => typeof balance === 'string'),
       )
-    if (!valid)
-      throw new InvalidTokenError("token claim 'tokenIdBalances' must map contracts to id → balance strings")
+    if (!valid) return "token claim 'tokenIdBalances' must map contracts to id → balance strings"
   }
   if (domain !== undefined && (typeof domain !== 'string' || domain === '')) {
-    throw new InvalidTokenError("token claim 'domain' must be a non-empty string")
+    return "token claim 'domain' must be a non-empty string"
   }
   if (payload.sid !== undefined && (typeof payload.sid !== 'string' || payload.sid === '')) {
-    throw new InvalidTokenError("token claim 'sid' must be a non-empty string")
+    return "token claim 'sid' must be a non-empty string"
   }
-  return payload as unknown as AccessTokenPayload
+  return undefined
+}
+
+/**
+ * `accessTokenClaimsProblem` for verifiers: every claim required.
+ *
+ * @throws InvalidTokenError naming the claim.
+ */
+export function assertAccessTokenClaims(payload: unknown): AccessTokenPayload {
+  const problem = accessTokenClaimsProblem(payload)
+  if (problem !== undefined) throw new InvalidTokenError(problem)
+  return payload as AccessTokenPayload
 }

@@ -1,5 +1,5 @@
 /**
- * `fastify-picket/core`: framework-neutral Picket semantics shared by the client, the Fastify
+ * `picket-core` (also `fastify-picket/core`): framework-neutral Picket semantics shared by the client, the Fastify
  * plugin and the bundled authority.
  */
 
