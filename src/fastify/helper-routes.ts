@@ -1,7 +1,13 @@
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import type { AccessTokenPayload, AuthResponse, SigningMessageContext } from 'picket-core'
-import { checkSiweContext, normalizeRequirements, RequirementsError, walletKey } from 'picket-core'
+import {
+  checkSiweContext,
+  normalizeRequirements,
+  RequirementsError,
+  rateLimitRefusal,
+  walletKey,
+} from 'picket-core'
 import { isAllowedDomain } from './allowed-domain.js'
 import {
   badRequest,
@@ -145,13 +151,10 @@ function limitsFor(
       keyGenerator: key,
     })
     return async (request: FastifyRequest, reply: FastifyReply) => {
-      const limit = await check(request)
-      if (limit.isAllowed || !limit.isExceeded) return
-      const retryAfter = Math.max(1, limit.ttlInSeconds)
-      reply.header('retry-after', String(retryAfter))
-      throw tooManyRequests(
-        `at most ${limit.max} per ${Math.round(limit.timeWindow / 1000)} s; try again in ${retryAfter} s`,
-      )
+      const refusal = rateLimitRefusal(await check(request))
+      if (refusal === undefined) return
+      reply.header('retry-after', String(refusal.retryAfter))
+      throw tooManyRequests(refusal.message)
     }
   }
   return {

@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Redis } from 'ioredis'
 import { decodeJwt } from 'jose'
-import { walletKey } from 'picket-core'
+import { rateLimitRefusal, walletKey } from 'picket-core'
 import type { RateLimitConfig, RateLimitWindow } from './config.js'
 import { AuthorityError } from './errors.js'
 
@@ -62,16 +62,12 @@ export async function registerRateLimits(
   const limiter = (window: RateLimitWindow, key: (request: FastifyRequest) => string) => {
     const check = app.createRateLimit({ max: window.max, timeWindow: window.windowMs, keyGenerator: key })
     return async (request: FastifyRequest, reply: FastifyReply) => {
-      const limit = await check(request)
-      if (limit.isAllowed || !limit.isExceeded) return
-      const retryAfter = Math.max(1, limit.ttlInSeconds)
-      reply.header('retry-after', String(retryAfter))
-      throw new AuthorityError(
-        429,
-        'rate_limited',
-        `Too many requests: at most ${limit.max} per ${Math.round(limit.timeWindow / 1000)} s; try again in ${retryAfter} s`,
-        { retryAfter },
-      )
+      const refusal = rateLimitRefusal(await check(request))
+      if (refusal === undefined) return
+      reply.header('retry-after', String(refusal.retryAfter))
+      throw new AuthorityError(429, 'rate_limited', `Too many requests: ${refusal.message}`, {
+        retryAfter: refusal.retryAfter,
+      })
     }
   }
   const hooks = new Map<string, { onRequest?: unknown; preHandler?: unknown }>()
