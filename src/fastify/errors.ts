@@ -1,5 +1,5 @@
 import createError from '@fastify/error'
-import { type BearerErrorCode, bearerChallenge } from 'picket-core'
+import { type BearerErrorCode, bearerChallenge, retryAfterSeconds } from 'picket-core'
 
 /**
  * The plugin's errors, made with @fastify/error so they carry `code` and `statusCode` and work
@@ -94,7 +94,7 @@ export function insufficient(realm: string, reason: string): Error {
 export function unavailable(reason: string, retryAfter: number, cause?: unknown): Error {
   const error = new PicketUnavailableError(reason) as WithHeaders
   if (cause !== undefined) error.cause = cause
-  error.headers = { 'retry-after': String(Math.max(1, Math.ceil(retryAfter))) }
+  error.headers = { 'retry-after': String(retryAfterSeconds(retryAfter)) }
   return error
 }
 

@@ -1,6 +1,6 @@
 import type { FastifyError } from 'fastify'
 import type { PicketErrorBody } from 'picket-core'
-import { RequirementsError, SigningMessageError } from 'picket-core'
+import { RequirementsError, retryAfterSeconds, SigningMessageError } from 'picket-core'
 import { ChainError } from './chains/errors.js'
 import { AuthorityError } from './errors.js'
 
@@ -36,7 +36,7 @@ export function errorReplyFor(error: unknown, bodyLimit: number): ErrorReply {
   if (error instanceof AuthorityError && error.retryAfter !== undefined) {
     return {
       ...reply(error.statusCode, error.code, error.message),
-      headers: { 'retry-after': String(error.retryAfter) },
+      headers: { 'retry-after': String(retryAfterSeconds(error.retryAfter)) },
     }
   }
   if (error instanceof AuthorityError || error instanceof ChainError) {

@@ -1,5 +1,5 @@
 import type { Requirements } from 'picket-core'
-import { requirementsKey } from 'picket-core'
+import { hasTokenRequirements, requirementsKey } from 'picket-core'
 import type { PublicClient } from 'viem'
 import { throwIfAborted } from './abort.js'
 import type { BalanceReading } from './balance-reading.js'
@@ -106,7 +106,7 @@ export function createBalanceReader(opts: BalanceReaderOptions = {}): BalanceRea
       const { signal } = readOpts
       if (!appliesTo(chain, requirements)) {
         // Flow has no reader at all: any token requirement there is a request we can't serve.
-        if (chain.chainType === 'flow' && hasAnyTokenRequirement(requirements)) {
+        if (chain.chainType === 'flow' && hasTokenRequirements(requirements)) {
           throw new TokenGatingUnsupportedError(chain.slug, 'token balances are not implemented for Flow')
         }
         return { tokenBalances: {} }
@@ -157,13 +157,4 @@ function appliesTo(chain: ChainDefinition, requirements: Requirements): boolean 
     case 'flow':
       return false
   }
-}
-
-function hasAnyTokenRequirement(requirements: Requirements): boolean {
-  return (
-    requirements.contractAddress !== undefined ||
-    requirements.tokenIds !== undefined ||
-    requirements.collection !== undefined ||
-    requirements.creatorAddress !== undefined
-  )
 }
