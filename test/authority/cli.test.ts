@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import t from 'tap'
+import { SOURCE_NODE_ARGS } from '../support/source-process.js'
 
 /** The CLI as users run it: a real process, its stdout line, and real HTTP. */
 const CLI = resolve(import.meta.dirname, '../../packages/authority/src/cli.ts')
-const TSX = resolve(import.meta.dirname, '../../node_modules/tsx/dist/esm/index.mjs')
 
 function runCli(args: string[], cwd: string, env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
+  const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, CLI, ...args], {
     cwd,
     env: { ...process.env, PICKET_AUTHORITY_CONFIG: '', REDIS_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

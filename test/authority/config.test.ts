@@ -57,6 +57,70 @@ t.test('invalid config fails with a message naming the field', async (t) => {
   }
 })
 
+t.test("messages use core's strict-input wording: the value given, did-you-mean for keys", async (t) => {
+  const cases: Array<[unknown, string]> = [
+    [
+      { projects: [{ ...project, tokenTtl: 60 }] },
+      "projects[0].tokenTtl is not a known key — did you mean 'tokenTTL'?",
+    ],
+    [{ projects: [project], isuer: 'http://x' }, "isuer is not a known key — did you mean 'issuer'?"],
+    [
+      { projects: [project], chains: { localhost: { zzz: 1 } } },
+      'chains.localhost.zzz is not a known key (it takes: rpcUrl, chainId, dasUrl)',
+    ],
+    [null, '(root) must be a JSON object, got null'],
+    [{ projects: [{ ...project, id: 42 }] }, 'projects[0].id must be a non-empty string, got 42'],
+    [
+      { projects: [{ ...project, secretKey: undefined }] },
+      'projects[0].secretKey is required: a non-empty string',
+    ],
+    [
+      { projects: [{ ...project, format: 'eip4361' }] },
+      `projects[0].format must be one of 'siwe', 'simple', got "eip4361"`,
+    ],
+    [
+      { projects: [{ ...project, format: null }] },
+      `projects[0].format must be one of 'siwe', 'simple', got null`,
+    ],
+    [
+      { projects: [{ ...project, tokenTTL: 43_200_000 }] },
+      'projects[0].tokenTTL must be an integer between 1 and 2592000, got 43200000',
+    ],
+    [
+      { projects: [project], rateLimit: { perIp: {} } },
+      'rateLimit.perIp.max is required: an integer between 1 and 1000000',
+    ],
+    [
+      { projects: [project], chains: { localhost: { chainId: -1 } } },
+      'chains.localhost.chainId must be an integer ≥ 1, got -1',
+    ],
+    [
+      { projects: [project], redisUrl: 'localhost:6379' },
+      'redisUrl must be an absolute redis(s) URL, got "localhost:6379"',
+    ],
+    [{ projects: [project], redisUrl: 'http://x' }, "redisUrl must be a redis(s) URL, got the scheme 'http'"],
+    [{ projects: [project], issuer: 'ftp://x' }, "issuer must be an http(s) URL, got the scheme 'ftp'"],
+    [{ projects: [project], issuer: 42 }, 'issuer must be a non-empty string, got 42'],
+  ]
+  for (const [input, message] of cases) {
+    t.throws(() => parseAuthorityConfig(input), { message: `Invalid authority config: ${message}` }, message)
+  }
+})
+
+t.test('URLs are kept as written; undefined values still count as absent', async (t) => {
+  const config = parseAuthorityConfig({
+    projects: [project],
+    issuer: 'https://Auth.Example.com/api/v1/',
+    redisUrl: 'rediss://cache:6380',
+    chains: { localhost: { rpcUrl: 'http://127.0.0.1:8545', chainId: 31337 } },
+    signingKeyFile: undefined,
+  })
+  t.equal(config.issuer, 'https://Auth.Example.com/api/v1')
+  t.equal(config.redisUrl, 'rediss://cache:6380')
+  t.same(config.chains, { localhost: { rpcUrl: 'http://127.0.0.1:8545', chainId: 31337 } })
+  t.notOk('signingKeyFile' in config)
+})
+
 t.test('startAuthority rejects an invalid config before listening', async (t) => {
   await t.rejects(startAuthority({ port: 0, projects: [{ ...project, format: 'x' as 'siwe' }] }), {
     name: 'AuthorityConfigError',

@@ -55,8 +55,8 @@ t.test(
 
 t.test('missing and mistyped fields are 400 parameter_invalid naming the field', async (t) => {
   const cases: Array<[string, unknown, RegExp]> = [
-    ['auth/nonce', {}, /walletAddress is required/],
-    ['auth/nonce', { walletAddress: 42 }, /walletAddress must be a string/],
+    ['auth/nonce', {}, /^walletAddress is required: a non-empty string$/],
+    ['auth/nonce', { walletAddress: 42 }, /^walletAddress must be a non-empty string, got 42$/],
     ['auth/nonce', { walletAddress: '0x123' }, /walletAddress .* not a valid Ethereum address/],
     [
       'auth/nonce',
@@ -67,12 +67,12 @@ t.test('missing and mistyped fields are 400 parameter_invalid naming the field',
     [
       'auth',
       { walletAddress: evmWallet().address, signature: '0x', context: 'x' },
-      /context must be an object/,
+      /^context must be an object, got "x"$/,
     ],
     [
       'auth',
       { walletAddress: evmWallet().address, signature: '0x', context: { chainId: 'one' } },
-      /context\.chainId/,
+      /^context\.chainId must be an integer ≥ 1, got "one"$/,
     ],
     [
       'auth',
@@ -80,7 +80,7 @@ t.test('missing and mistyped fields are 400 parameter_invalid naming the field',
       /minTokenBalance/,
     ],
     ['auth/validate', {}, /accessToken is required/],
-    ['authz', { accessToken: 'x', revalidate: 'maybe' }, /revalidate must be a boolean/],
+    ['authz', { accessToken: 'x', revalidate: 'maybe' }, /^revalidate must be true or false, got "maybe"$/],
     [`chains/ethereum/wallets/${evmWallet().address}/tokenOwnership`, {}, /needs a requirement/],
   ]
   for (const [path, body, msg] of cases) {

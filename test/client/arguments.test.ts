@@ -2,7 +2,7 @@
 
 import { PicketArgumentError, type PicketClient, PicketError } from 'picket-core/client'
 import t from 'tap'
-import { clientFixture, WALLET } from '../support/picket-client-fixtures.js'
+import { clientFixture, NONCE_BODY, WALLET } from '../support/picket-client-fixtures.js'
 
 // Calls as plain JavaScript callers could make them, bypassing the TypeScript signatures.
 type Loose = Record<string, (...args: unknown[]) => Promise<unknown>>
@@ -33,6 +33,7 @@ const cases: Case[] = [
   { ...NONCE, argument: 'chain', call: (c) => c.nonce!({ walletAddress: WALLET, chain: '' }) },
   { ...NONCE, argument: 'chain', call: (c) => c.nonce!({ walletAddress: WALLET, chain: null }) },
   { ...NONCE, argument: 'locale', call: (c) => c.nonce!({ walletAddress: WALLET, locale: 1 }) },
+  { ...NONCE, argument: 'locale', call: (c) => c.nonce!({ walletAddress: WALLET, locale: '' }) },
   { ...AUTH, argument: 'arguments', call: (c) => c.auth!('0x') },
   { ...AUTH, argument: 'walletAddress', call: (c) => c.auth!({ signature: '0xsig' }) },
   { ...AUTH, argument: 'signature', call: (c) => c.auth!({ walletAddress: WALLET }) },
@@ -99,5 +100,43 @@ t.test('missing or wrong arguments are rejected with zero requests sent', async 
 t.test('the message names the argument and the call', async (t) => {
   const { client } = await clientFixture(t)
   const error = await (client as PicketClient).nonce({ walletAddress: '' }).catch((e: unknown) => e)
-  t.equal((error as Error).message, 'walletAddress must be a non-empty string (POST /auth/nonce)')
+  t.equal((error as Error).message, 'walletAddress must be a non-empty string, got "" (POST /auth/nonce)')
+})
+
+t.test("messages are core's strict-input wording, with the value given and the call", async (t) => {
+  const { client } = await clientFixture(t)
+  const loose = client as unknown as Loose
+  const messages: Array<[Promise<unknown>, string]> = [
+    [loose.nonce!({}), 'walletAddress is required: a non-empty string (POST /auth/nonce)'],
+    [loose.nonce!(null), 'arguments must be an object, got null (POST /auth/nonce)'],
+    [
+      loose.nonce!({ walletAddress: WALLET, chain: 1 }),
+      'chain must be a non-empty string, got 1 (POST /auth/nonce)',
+    ],
+    [
+      loose.auth!({ walletAddress: WALLET, signature: 's', context: [] }),
+      'context must be an object, got an array (POST /auth)',
+    ],
+    [
+      loose.authz!({ accessToken: 'a.b.c', requirements: {}, revalidate: 'yes' }),
+      'revalidate must be true or false, got "yes" (POST /authz)',
+    ],
+    [
+      loose.chains!({ timeout: 0 }),
+      'options.timeout must be a positive integer number of milliseconds, got 0 (GET /chains)',
+    ],
+  ]
+  for (const [pending, message] of messages) {
+    const error = await pending.catch((e: unknown) => e)
+    t.equal((error as Error).message, message)
+  }
+})
+
+t.test('objects that are not plain (class instances) are still accepted as arguments', async (t) => {
+  const { server, client } = await clientFixture(t, { json: NONCE_BODY })
+  class NonceArguments {
+    walletAddress = WALLET
+  }
+  t.same(await (client as PicketClient).nonce(new NonceArguments()), NONCE_BODY)
+  t.equal(server.requests[0]?.body, `{"chain":"ethereum","walletAddress":"${WALLET}"}`)
 })

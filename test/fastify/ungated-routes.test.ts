@@ -11,6 +11,7 @@ import { promisify } from 'node:util'
 import Fastify from 'fastify'
 import picket, { PicketUngatedRouteError } from 'fastify-picket'
 import t from 'tap'
+import { SOURCE_NODE_ARGS } from '../support/source-process.js'
 import { UNRELATED_JWKS } from '../support/static-jwks.js'
 
 const local = { apiKey: 'sk_test', verify: { jwks: UNRELATED_JWKS, audience: 'p' } }
@@ -114,8 +115,7 @@ t.test('correct setups start: routes after the plugin, child scopes, opt-outs, p
 
 t.test('an app created before fastify-picket was imported: the route is refused per request', async (t) => {
   const fixture = resolve(import.meta.dirname, 'fixtures/late-import.ts')
-  const tsx = resolve(import.meta.dirname, '../../node_modules/tsx/dist/esm/index.mjs')
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', tsx, fixture], {
+  const { stdout } = await promisify(execFile)(process.execPath, [...SOURCE_NODE_ARGS, fixture], {
     timeout: 60_000,
   })
   const result = JSON.parse(stdout) as {

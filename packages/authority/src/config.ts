@@ -1,5 +1,16 @@
-import type { SigningMessageFormat } from 'picket-core'
-import { isRecord } from 'picket-core'
+import type { ConfigErrorFactory, KnownKeys, SigningMessageFormat } from 'picket-core'
+import {
+  absoluteUrl,
+  childPath,
+  describeValue,
+  expectRecord,
+  oneOf,
+  optionalInteger,
+  optionalString,
+  refuseUnknownKeys,
+  requiredInteger,
+  requiredString,
+} from 'picket-core'
 
 /**
  * The authority's JSON configuration (issue 3). `parseAuthorityConfig` validates untrusted
@@ -117,138 +128,89 @@ export class AuthorityConfigError extends Error {
   }
 }
 
-const TOP_LEVEL_KEYS = [
-  'issuer',
-  'signingKey',
-  'signingKeyFile',
-  'redisUrl',
-  'nonceTTL',
-  'projects',
-  'chains',
-  'rateLimit',
-]
-const PROJECT_KEYS = [
-  'id',
-  'name',
-  'publishableKey',
-  'secretKey',
-  'format',
-  'statement',
-  'allowedDomains',
-  'tokenTTL',
-]
-const CHAIN_KEYS = ['rpcUrl', 'chainId', 'dasUrl']
+/** The error factory of core's strict-input checks. */
+const fail: ConfigErrorFactory = (field, problem) => new AuthorityConfigError(field, problem)
 
-function rejectUnknownKeys(value: Record<string, unknown>, known: readonly string[], path: string): void {
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) {
-      throw new AuthorityConfigError(
-        path ? `${path}.${key}` : key,
-        `is not a known option (known: ${known.join(', ')})`,
-      )
-    }
-  }
+const TOP_LEVEL: KnownKeys = {
+  keys: ['issuer', 'signingKey', 'signingKeyFile', 'redisUrl', 'nonceTTL', 'projects', 'chains', 'rateLimit'],
 }
-
-function optionalString(value: unknown, field: string): string | undefined {
-  if (value === undefined) return undefined
-  if (typeof value !== 'string' || value.length === 0)
-    throw new AuthorityConfigError(field, 'must be a non-empty string')
-  return value
+const PROJECT: KnownKeys = {
+  keys: ['id', 'name', 'publishableKey', 'secretKey', 'format', 'statement', 'allowedDomains', 'tokenTTL'],
 }
+const CHAIN: KnownKeys = { keys: ['rpcUrl', 'chainId', 'dasUrl'] }
+const RATE_LIMIT: KnownKeys = { keys: ['perIp', 'perWallet'] }
+const RATE_LIMIT_WINDOW: KnownKeys = { keys: ['max', 'windowSeconds'] }
+const HTTP: readonly string[] = ['http:', 'https:']
+const REDIS: readonly string[] = ['redis:', 'rediss:']
 
-function requiredString(value: unknown, field: string): string {
-  if (value === undefined) throw new AuthorityConfigError(field, 'is required')
-  return optionalString(value, field)!
-}
-
+/** A URL option, kept as written (a string) once its scheme is checked. */
 function optionalUrl(value: unknown, field: string, protocols: readonly string[]): string | undefined {
-  const text = optionalString(value, field)
-  if (text === undefined) return undefined
-  let url: URL
-  try {
-    url = new URL(text)
-  } catch {
-    throw new AuthorityConfigError(field, `must be an absolute URL, got ${JSON.stringify(text)}`)
-  }
-  if (!protocols.includes(url.protocol)) {
-    throw new AuthorityConfigError(field, `must use ${protocols.join(' or ')}, got ${url.protocol}`)
-  }
+  const text = optionalString(value, field, fail)
+  if (text !== undefined) absoluteUrl(text, field, fail, protocols)
   return text
 }
 
-function positiveInteger(value: unknown, field: string, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > max) {
-    throw new AuthorityConfigError(field, `must be an integer between 1 and ${max}`)
-  }
-  return value
-}
-
-function parseSigningKey(value: unknown, field: string): PrivateEcJwk | undefined {
-  if (value === undefined) return undefined
-  if (!isRecord(value)) throw new AuthorityConfigError(field, 'must be a private JWK object')
+function parseSigningKey(input: unknown, field: string): PrivateEcJwk | undefined {
+  if (input === undefined) return undefined
+  const value = expectRecord(input, field, fail, 'a private JWK object')
   if (value.kty !== 'EC' || value.crv !== 'P-256') {
-    throw new AuthorityConfigError(field, 'must be an EC P-256 key (kty "EC", crv "P-256"): tokens are ES256')
+    throw fail(field, 'must be an EC P-256 key (kty "EC", crv "P-256"): tokens are ES256')
   }
   for (const member of ['x', 'y', 'd'] as const) {
-    if (typeof value[member] !== 'string' || value[member] === '') {
-      throw new AuthorityConfigError(
-        `${field}.${member}`,
-        'must be a base64url string (a private key needs d)',
-      )
-    }
+    requiredString(
+      value[member],
+      childPath(field, member),
+      fail,
+      'a base64url string (a private key needs d)',
+    )
   }
   return value as PrivateEcJwk
 }
 
-function parseProject(value: unknown, field: string): ProjectConfig {
-  if (!isRecord(value)) throw new AuthorityConfigError(field, 'must be an object')
-  rejectUnknownKeys(value, PROJECT_KEYS, field)
-  const id = requiredString(value.id, `${field}.id`)
-  const name = optionalString(value.name, `${field}.name`) ?? id
-  const publishableKey = requiredString(value.publishableKey, `${field}.publishableKey`)
-  const secretKey = requiredString(value.secretKey, `${field}.secretKey`)
+function parseProject(input: unknown, field: string): ProjectConfig {
+  const value = expectRecord(input, field, fail)
+  refuseUnknownKeys(value, PROJECT, field, fail, 'key')
+  const id = requiredString(value.id, `${field}.id`, fail)
+  const name = optionalString(value.name, `${field}.name`, fail) ?? id
+  const publishableKey = requiredString(value.publishableKey, `${field}.publishableKey`, fail)
+  const secretKey = requiredString(value.secretKey, `${field}.secretKey`, fail)
   if (publishableKey === secretKey) {
-    throw new AuthorityConfigError(`${field}.secretKey`, 'must differ from publishableKey')
+    throw fail(`${field}.secretKey`, 'must differ from publishableKey')
   }
-  const format = value.format ?? 'siwe'
-  if (format !== 'siwe' && format !== 'simple') {
-    throw new AuthorityConfigError(`${field}.format`, 'must be "siwe" or "simple"')
-  }
-  const statement = optionalString(value.statement, `${field}.statement`) ?? `Sign in to ${name}`
+  const format =
+    value.format === undefined
+      ? 'siwe'
+      : oneOf(value.format, ['siwe', 'simple'] as const, `${field}.format`, fail)
+  const statement = optionalString(value.statement, `${field}.statement`, fail) ?? `Sign in to ${name}`
   // EIP-4361: the statement is one line; a newline would make the SIWE text unparseable.
-  if (/[\r\n]/.test(statement))
-    throw new AuthorityConfigError(`${field}.statement`, 'must not contain line breaks')
+  if (/[\r\n]/.test(statement)) throw fail(`${field}.statement`, 'must not contain line breaks')
   let allowedDomains: string[] | undefined
   if (value.allowedDomains === undefined && format === 'siwe') {
     // Without it any site could relay a SIWE login for its visitors' wallets (a phishing relay).
-    throw new AuthorityConfigError(
+    throw fail(
       `${field}.allowedDomains`,
       'is required for a SIWE project: the host[:port] domains its pages sign in from, e.g. ["localhost:3000"]',
     )
   }
   if (value.allowedDomains !== undefined) {
     if (!Array.isArray(value.allowedDomains) || value.allowedDomains.length === 0) {
-      throw new AuthorityConfigError(
+      throw fail(
         `${field}.allowedDomains`,
-        'must be a non-empty array of host[:port] strings',
+        `must be a non-empty array of host[:port] strings, got ${describeValue(value.allowedDomains)}`,
       )
     }
     allowedDomains = value.allowedDomains.map((domain, i) => {
-      const text = requiredString(domain, `${field}.allowedDomains[${i}]`)
-      if (/[\s/]/.test(text)) {
-        throw new AuthorityConfigError(
-          `${field}.allowedDomains[${i}]`,
-          'must be host[:port] (no scheme, path or spaces)',
-        )
-      }
+      const at = childPath(`${field}.allowedDomains`, i)
+      const text = requiredString(domain, at, fail, 'a host[:port] string')
+      if (/[\s/]/.test(text)) throw fail(at, 'must be host[:port] (no scheme, path or spaces)')
       return text.toLowerCase()
     })
   }
-  const tokenTTL =
-    value.tokenTTL === undefined
-      ? DEFAULT_TOKEN_TTL_SECONDS
-      : positiveInteger(value.tokenTTL, `${field}.tokenTTL`, MAX_TOKEN_TTL_SECONDS)
+  const tokenTTL = optionalInteger(value.tokenTTL, `${field}.tokenTTL`, fail, {
+    min: 1,
+    max: MAX_TOKEN_TTL_SECONDS,
+    fallback: DEFAULT_TOKEN_TTL_SECONDS,
+  })
   return Object.freeze({
     id,
     name,
@@ -261,22 +223,21 @@ function parseProject(value: unknown, field: string): ProjectConfig {
   })
 }
 
-function parseChains(value: unknown): Record<string, ChainOverrideInput> {
-  if (value === undefined) return {}
-  if (!isRecord(value)) throw new AuthorityConfigError('chains', 'must be an object keyed by chain slug')
+function parseChains(input: unknown): Record<string, ChainOverrideInput> {
+  if (input === undefined) return {}
+  const value = expectRecord(input, 'chains', fail, 'an object keyed by chain slug')
   const chains: Record<string, ChainOverrideInput> = {}
-  for (const [slug, override] of Object.entries(value)) {
-    const field = `chains.${slug}`
-    if (!/^[a-z0-9-]+$/.test(slug))
-      throw new AuthorityConfigError(field, 'slug must be lower-case letters, digits or -')
-    if (!isRecord(override)) throw new AuthorityConfigError(field, 'must be an object')
-    rejectUnknownKeys(override, CHAIN_KEYS, field)
-    const rpcUrl = optionalUrl(override.rpcUrl, `${field}.rpcUrl`, ['http:', 'https:'])
-    const dasUrl = optionalUrl(override.dasUrl, `${field}.dasUrl`, ['http:', 'https:'])
+  for (const [slug, entry] of Object.entries(value)) {
+    const field = childPath('chains', slug)
+    if (!/^[a-z0-9-]+$/.test(slug)) throw fail(field, 'slug must be lower-case letters, digits or -')
+    const override = expectRecord(entry, field, fail, '{ rpcUrl?, chainId?, dasUrl? }')
+    refuseUnknownKeys(override, CHAIN, field, fail, 'key')
+    const rpcUrl = optionalUrl(override.rpcUrl, `${field}.rpcUrl`, HTTP)
+    const dasUrl = optionalUrl(override.dasUrl, `${field}.dasUrl`, HTTP)
     const chainId =
       override.chainId === undefined
         ? undefined
-        : positiveInteger(override.chainId, `${field}.chainId`, 2 ** 53 - 1)
+        : requiredInteger(override.chainId, `${field}.chainId`, fail, { min: 1 })
     chains[slug] = {
       ...(rpcUrl ? { rpcUrl } : {}),
       ...(dasUrl ? { dasUrl } : {}),
@@ -287,28 +248,28 @@ function parseChains(value: unknown): Record<string, ChainOverrideInput> {
 }
 
 function parseRateLimitWindow(
-  value: unknown,
+  input: unknown,
   field: string,
   fallback: RateLimitWindow,
 ): RateLimitWindow | false {
-  if (value === undefined) return fallback
-  if (value === false) return false
-  if (!isRecord(value)) throw new AuthorityConfigError(field, 'must be { max, windowSeconds? } or false')
-  rejectUnknownKeys(value, ['max', 'windowSeconds'], field)
-  return Object.freeze({
-    max: positiveInteger(value.max, `${field}.max`, 1_000_000),
-    windowMs:
-      value.windowSeconds === undefined
-        ? fallback.windowMs
-        : positiveInteger(value.windowSeconds, `${field}.windowSeconds`, 86_400) * 1000,
+  if (input === undefined) return fallback
+  if (input === false) return false
+  const value = expectRecord(input, field, fail, '{ max, windowSeconds? } or false')
+  refuseUnknownKeys(value, RATE_LIMIT_WINDOW, field, fail, 'key')
+  const max = requiredInteger(value.max, `${field}.max`, fail, { min: 1, max: 1_000_000 })
+  const windowSeconds = optionalInteger(value.windowSeconds, `${field}.windowSeconds`, fail, {
+    min: 1,
+    max: 86_400,
+    fallback: fallback.windowMs / 1000,
   })
+  return Object.freeze({ max, windowMs: windowSeconds * 1000 })
 }
 
-function parseRateLimit(value: unknown): RateLimitConfig | false {
-  if (value === undefined) return DEFAULT_RATE_LIMIT
-  if (value === false) return false
-  if (!isRecord(value)) throw new AuthorityConfigError('rateLimit', 'must be { perIp?, perWallet? } or false')
-  rejectUnknownKeys(value, ['perIp', 'perWallet'], 'rateLimit')
+function parseRateLimit(input: unknown): RateLimitConfig | false {
+  if (input === undefined) return DEFAULT_RATE_LIMIT
+  if (input === false) return false
+  const value = expectRecord(input, 'rateLimit', fail, '{ perIp?, perWallet? } or false')
+  refuseUnknownKeys(value, RATE_LIMIT, 'rateLimit', fail, 'key')
   return Object.freeze({
     perIp: parseRateLimitWindow(value.perIp, 'rateLimit.perIp', DEFAULT_RATE_LIMIT.perIp as RateLimitWindow),
     perWallet: parseRateLimitWindow(
@@ -320,32 +281,32 @@ function parseRateLimit(value: unknown): RateLimitConfig | false {
 }
 
 /** Validates and fills defaults. Throws `AuthorityConfigError` naming the first bad field. */
-export function parseAuthorityConfig(input: unknown): AuthorityConfig {
-  if (!isRecord(input)) throw new AuthorityConfigError('(root)', 'must be a JSON object')
-  rejectUnknownKeys(input, TOP_LEVEL_KEYS, '')
+export function parseAuthorityConfig(value: unknown): AuthorityConfig {
+  const input = expectRecord(value, '(root)', fail, 'a JSON object')
+  refuseUnknownKeys(input, TOP_LEVEL, '', fail, 'key')
   // A URL: relying parties discover `${issuer}/.well-known/openid-configuration` from it (§2.10).
-  const issuer = optionalUrl(input.issuer, 'issuer', ['http:', 'https:'])?.replace(/\/+$/, '')
+  const issuer = optionalUrl(input.issuer, 'issuer', HTTP)?.replace(/\/+$/, '')
   const signingKey = parseSigningKey(input.signingKey, 'signingKey')
-  const signingKeyFile = optionalString(input.signingKeyFile, 'signingKeyFile')
-  const redisUrl = optionalUrl(input.redisUrl, 'redisUrl', ['redis:', 'rediss:'])
-  const nonceTTL =
-    input.nonceTTL === undefined
-      ? DEFAULT_NONCE_TTL_SECONDS
-      : positiveInteger(input.nonceTTL, 'nonceTTL', 3600)
+  const signingKeyFile = optionalString(input.signingKeyFile, 'signingKeyFile', fail)
+  const redisUrl = optionalUrl(input.redisUrl, 'redisUrl', REDIS)
+  const nonceTTL = optionalInteger(input.nonceTTL, 'nonceTTL', fail, {
+    min: 1,
+    max: 3600,
+    fallback: DEFAULT_NONCE_TTL_SECONDS,
+  })
 
   if (!Array.isArray(input.projects) || input.projects.length === 0) {
-    throw new AuthorityConfigError('projects', 'must be a non-empty array')
+    throw fail('projects', `must be a non-empty array of projects, got ${describeValue(input.projects)}`)
   }
   const projects = input.projects.map((project, i) => parseProject(project, `projects[${i}]`))
   const ids = new Set<string>()
   const keys = new Set<string>()
   projects.forEach((project, i) => {
-    if (ids.has(project.id))
-      throw new AuthorityConfigError(`projects[${i}].id`, `duplicates another project id`)
+    if (ids.has(project.id)) throw fail(`projects[${i}].id`, `duplicates another project id`)
     ids.add(project.id)
     for (const keyField of ['publishableKey', 'secretKey'] as const) {
       if (keys.has(project[keyField])) {
-        throw new AuthorityConfigError(`projects[${i}].${keyField}`, 'is already used by another project key')
+        throw fail(`projects[${i}].${keyField}`, 'is already used by another project key')
       }
       keys.add(project[keyField])
     }

@@ -80,3 +80,11 @@ export function resourceNotFound(msg: string): AuthorityError {
 export function chainUnavailable(msg: string): AuthorityError {
   return new AuthorityError(424, 'chain_unavailable', msg)
 }
+
+/**
+ * 400 naming the field: `<path> <problem>` (`walletAddress must be a non-empty string, got 42`).
+ * The error factory of core's strict-input checks on request bodies.
+ */
+export function invalidField(path: string, problem: string): AuthorityError {
+  return parameterInvalid(`${path} ${problem}`)
+}

@@ -1,6 +1,15 @@
 import type { Requirements } from 'picket-core'
-import { RequirementsError, requirementLimitProblem, requirementsFromBody } from 'picket-core'
-import { parameterInvalid } from './errors.js'
+import {
+  expectObject,
+  optionalBoolean,
+  optionalString,
+  RequirementsError,
+  requiredInteger,
+  requiredString,
+  requirementLimitProblem,
+  requirementsFromBody,
+} from 'picket-core'
+import { invalidField as fail, parameterInvalid } from './errors.js'
 
 /**
  * Turns request bodies as each SDK sends them into one shape (reference §9, suggested order):
@@ -9,6 +18,9 @@ import { parameterInvalid } from './errors.js'
  * `null` count as absent (§9 #4), an empty or all-empty `context` is dropped (§9 #5), numeric
  * strings become numbers (§9 #5, #8), a string `collection` becomes a list (§9 #7), and `chain`
  * defaults to `ethereum` (§9 #20). Malformed input is a 400 naming the field.
+ *
+ * The tolerance (aliases, absent values) is wire-specific and stays here; the type checks of
+ * what remains are core's strict-input helpers, so their wording is the plugin's and client's.
  */
 
 export const DEFAULT_CHAIN = 'ethereum'
@@ -50,15 +62,13 @@ export interface NormalizedValidateRequest {
   requirements: Requirements
 }
 
+/** `undefined`, `null` and `""`: every SDK sends one of them for "not provided" (§9 #4). */
 function isAbsent(value: unknown): boolean {
   return value === undefined || value === null || value === ''
 }
 
 function asBody(body: unknown): Body {
-  if (body === undefined || body === null) throw parameterInvalid('Request body must be a JSON object')
-  if (typeof body !== 'object' || Array.isArray(body))
-    throw parameterInvalid('Request body must be a JSON object')
-  return body as Body
+  return expectObject(body, 'Request body', fail, 'a JSON object')
 }
 
 /** The first present spelling of a field (own properties only). */
@@ -69,17 +79,12 @@ function pick(body: Body, names: readonly string[]): unknown {
   return undefined
 }
 
-function optionalString(body: Body, names: readonly string[], label = names[0]!): string | undefined {
-  const value = pick(body, names)
-  if (value === undefined) return undefined
-  if (typeof value !== 'string') throw parameterInvalid(`${label} must be a string`)
-  return value
+function optionalText(body: Body, names: readonly string[], label = names[0]!): string | undefined {
+  return optionalString(pick(body, names), label, fail)
 }
 
-function requiredString(body: Body, names: readonly string[], label = names[0]!): string {
-  const value = optionalString(body, names, label)
-  if (value === undefined) throw parameterInvalid(`${label} is required`)
-  return value
+function requiredText(body: Body, names: readonly string[], label = names[0]!): string {
+  return requiredString(pick(body, names), label, fail)
 }
 
 function requirementsOf(body: Body): Requirements {
@@ -101,19 +106,14 @@ function requirementsOf(body: Body): Requirements {
 /** A chain id as a number: JSON numbers from picket-js/python, numeric strings from picket-go (§9 #5). */
 function chainIdOf(value: unknown): number | undefined {
   if (isAbsent(value)) return undefined
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value
-  if (typeof value === 'string' && /^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(value)) {
-    const parsed = Number(value.trim())
-    if (Number.isSafeInteger(parsed) && parsed > 0) return parsed
-  }
-  throw parameterInvalid('context.chainId must be a positive integer')
+  const numeric = typeof value === 'string' && /^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(value)
+  return requiredInteger(numeric ? Number(value.trim()) : value, 'context.chainId', fail, { min: 1 })
 }
 
 function contextOf(body: Body): NormalizedContext | undefined {
   const raw = pick(body, ['context'])
   if (raw === undefined) return undefined
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw parameterInvalid('context must be an object')
-  const source = raw as Body
+  const source = expectObject(raw, 'context', fail)
   const context: NormalizedContext = {}
   const fields = [
     ['domain', ['domain']],
@@ -123,7 +123,7 @@ function contextOf(body: Body): NormalizedContext | undefined {
     ['locale', ['locale']],
   ] as const
   for (const [field, names] of fields) {
-    const value = optionalString(source, names, `context.${field}`)
+    const value = optionalText(source, names, `context.${field}`)
     if (value !== undefined) context[field] = value
   }
   const chainId = chainIdOf(pick(source, ['chainId', 'chain_id', 'chainID']))
@@ -133,14 +133,14 @@ function contextOf(body: Body): NormalizedContext | undefined {
 }
 
 function chainOf(body: Body): string {
-  return optionalString(body, ['chain']) ?? DEFAULT_CHAIN
+  return optionalText(body, ['chain']) ?? DEFAULT_CHAIN
 }
 
 /** `POST /auth/nonce`. */
 export function normalizeNonceRequest(input: unknown): NormalizedNonceRequest {
   const body = asBody(input)
-  const walletAddress = requiredString(body, ['walletAddress', 'wallet_address'])
-  const locale = optionalString(body, ['locale'])
+  const walletAddress = requiredText(body, ['walletAddress', 'wallet_address'])
+  const locale = optionalText(body, ['locale'])
   return { chain: chainOf(body), walletAddress, ...(locale ? { locale } : {}) }
 }
 
@@ -149,8 +149,8 @@ export function normalizeAuthRequest(input: unknown): NormalizedAuthRequest {
   const body = asBody(input)
   const request: NormalizedAuthRequest = {
     chain: chainOf(body),
-    walletAddress: requiredString(body, ['walletAddress', 'wallet_address']),
-    signature: requiredString(body, ['signature']),
+    walletAddress: requiredText(body, ['walletAddress', 'wallet_address']),
+    signature: requiredText(body, ['signature']),
     requirements: requirementsOf(body),
   }
   const context = contextOf(body)
@@ -158,18 +158,18 @@ export function normalizeAuthRequest(input: unknown): NormalizedAuthRequest {
   return request
 }
 
+/** A boolean; its string forms `"true"` / `"false"` are read as well. */
 function revalidateOf(body: Body): boolean {
   const value = pick(body, ['revalidate'])
-  if (value === undefined || value === false || value === 'false') return false
-  if (value === true || value === 'true') return true
-  throw parameterInvalid('revalidate must be a boolean')
+  const flag = value === 'true' ? true : value === 'false' ? false : value
+  return optionalBoolean(flag, 'revalidate', fail) ?? false
 }
 
 /** `POST /authz`. */
 export function normalizeAuthzRequest(input: unknown): NormalizedAuthzRequest {
   const body = asBody(input)
   return {
-    accessToken: requiredString(body, ['accessToken', 'access_token']),
+    accessToken: requiredText(body, ['accessToken', 'access_token']),
     requirements: requirementsOf(body),
     revalidate: revalidateOf(body),
   }
@@ -179,7 +179,7 @@ export function normalizeAuthzRequest(input: unknown): NormalizedAuthzRequest {
 export function normalizeValidateRequest(input: unknown): NormalizedValidateRequest {
   const body = asBody(input)
   return {
-    accessToken: requiredString(body, ['accessToken', 'access_token']),
+    accessToken: requiredText(body, ['accessToken', 'access_token']),
     requirements: requirementsOf(body),
   }
 }

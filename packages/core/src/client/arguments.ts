@@ -1,54 +1,27 @@
+import {
+  type ConfigErrorFactory,
+  describeValue,
+  optionalObject,
+  optionalString,
+} from '../core/strict-input.js'
 import { isValidTimeout } from './client-options.js'
 import { PicketArgumentError, type RequestIdentity } from './errors.js'
 
 /**
  * Argument checks run before a request is built, so a call with a missing wallet address or
  * token never reaches the network and fails with `PicketArgumentError` instead of a TypeError.
+ * The checks themselves are core's strict-input helpers (`requiredString`, `expectObject`, …),
+ * given the factory below.
  */
 
-export function requireRecord(
-  value: unknown,
-  name: string,
-  request: RequestIdentity,
-): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new PicketArgumentError(name, 'must be an object', request)
-  }
-  return value as Record<string, unknown>
-}
-
-export function requireNonEmptyString(value: unknown, name: string, request: RequestIdentity): string {
-  if (typeof value !== 'string' || value === '') {
-    throw new PicketArgumentError(name, 'must be a non-empty string', request)
-  }
-  return value
-}
-
-export function optionalString(value: unknown, name: string, request: RequestIdentity): string | undefined {
-  if (value !== undefined && typeof value !== 'string') {
-    throw new PicketArgumentError(name, 'must be a string when given', request)
-  }
-  return value
-}
-
-export function optionalRecord<T>(
-  value: T | undefined,
-  name: string,
-  request: RequestIdentity,
-): T | undefined {
-  return value === undefined ? undefined : (requireRecord(value, name, request) as T)
-}
-
-export function optionalBoolean(value: unknown, name: string, request: RequestIdentity): boolean | undefined {
-  if (value !== undefined && typeof value !== 'boolean') {
-    throw new PicketArgumentError(name, 'must be a boolean when given', request)
-  }
-  return value
+/** The error factory of core's strict-input checks for one call: a `PicketArgumentError` naming it. */
+export function argumentErrors(request: RequestIdentity): ConfigErrorFactory {
+  return (argument, problem) => new PicketArgumentError(argument, problem, request)
 }
 
 /** `chain` defaults to `ethereum` (every SDK's default, §9 #20); an explicit value must be a slug. */
-export function chainOrDefault(value: unknown, request: RequestIdentity): string {
-  return value === undefined ? 'ethereum' : requireNonEmptyString(value, 'chain', request)
+export function chainOrDefault(value: unknown, fail: ConfigErrorFactory): string {
+  return optionalString(value, 'chain', fail) ?? 'ethereum'
 }
 
 /** Per-call options after validation, with the client's timeout filled in. */
@@ -60,18 +33,17 @@ export interface ResolvedCallOptions {
 export function resolveCallOptions(
   value: unknown,
   defaultTimeout: number,
-  request: RequestIdentity,
+  fail: ConfigErrorFactory,
 ): ResolvedCallOptions {
-  const given: { signal?: unknown; timeout?: unknown } = optionalRecord(value, 'options', request) ?? {}
-  const { signal, timeout = defaultTimeout } = given
+  const { signal, timeout = defaultTimeout } = optionalObject(value, 'options', fail) ?? {}
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new PicketArgumentError('options.signal', 'must be an AbortSignal', request)
+    throw fail('options.signal', `must be an AbortSignal, got ${describeValue(signal)}`)
   }
+  // The constructor's `timeout` rule, so a per-call timeout is never one the client would refuse.
   if (!isValidTimeout(timeout)) {
-    throw new PicketArgumentError(
+    throw fail(
       'options.timeout',
-      'must be a positive integer number of milliseconds',
-      request,
+      `must be a positive integer number of milliseconds, got ${describeValue(timeout)}`,
     )
   }
   return { signal, timeout }

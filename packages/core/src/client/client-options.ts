@@ -1,4 +1,4 @@
-import { refuseUnknownKeys } from '../core/strict-input.js'
+import { httpUrl, refuseUnknownKeys, requiredString } from '../core/strict-input.js'
 import { PicketConfigError } from './errors.js'
 import { type RetryOptions, type RetryPolicy, resolveRetryPolicy } from './retry-policy.js'
 import { DEFAULT_USER_AGENT } from './version.js'
@@ -100,16 +100,11 @@ export function resolveClientConfig(apiKey: unknown, options: PicketClientOption
 }
 
 function resolveBaseURL(baseURL: unknown): string {
-  if (typeof baseURL !== 'string' || !URL.canParse(baseURL)) {
-    throw new PicketConfigError('baseURL must be an absolute http(s) URL', 'baseURL')
-  }
-  const { protocol } = new URL(baseURL)
-  if (protocol !== 'http:' && protocol !== 'https:') {
-    throw new PicketConfigError('baseURL must be an absolute http(s) URL', 'baseURL')
-  }
+  const fail = PicketConfigError.at
+  // Checked as written (a string), and kept as written: `URL` would add a trailing slash.
+  const text = requiredString(baseURL, 'baseURL', fail, 'an absolute http(s) URL')
+  httpUrl(text, 'baseURL', fail)
   // Paths are appended as strings (as picket-node does), so a query or fragment would swallow them.
-  if (/[?#]/.test(baseURL)) {
-    throw new PicketConfigError('baseURL must not contain a query string or fragment', 'baseURL')
-  }
-  return baseURL.replace(/\/+$/, '')
+  if (/[?#]/.test(text)) throw fail('baseURL', 'must not contain a query string or fragment')
+  return text.replace(/\/+$/, '')
 }

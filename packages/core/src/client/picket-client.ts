@@ -1,3 +1,11 @@
+import {
+  type ConfigErrorFactory,
+  expectObject,
+  optionalBoolean,
+  optionalObject,
+  optionalString,
+  requiredString,
+} from '../core/strict-input.js'
 import type {
   AccessTokenPayload,
   AuthRequest,
@@ -10,15 +18,7 @@ import type {
   RequirementsInput,
   TokenOwnershipRequest,
 } from '../core/types.js'
-import {
-  chainOrDefault,
-  optionalBoolean,
-  optionalRecord,
-  optionalString,
-  requireNonEmptyString,
-  requireRecord,
-  resolveCallOptions,
-} from './arguments.js'
+import { argumentErrors, chainOrDefault, resolveCallOptions } from './arguments.js'
 import { runCall } from './call-runner.js'
 import {
   type CallOptions,
@@ -26,7 +26,6 @@ import {
   type PicketClientOptions,
   resolveClientConfig,
 } from './client-options.js'
-import type { RequestIdentity } from './errors.js'
 import { expandPath, OPERATIONS, type Operation, templateIdentity } from './operations.js'
 import {
   authShape,
@@ -78,15 +77,15 @@ export class PicketClient {
    * returns the same nonce while it is alive, so this call is retried when safe.
    */
   nonce(args: NonceRequest, options?: CallOptions): Promise<NonceResponse> {
-    return this.#call(OPERATIONS.nonce, options, (request) => {
-      const { chain, walletAddress, locale } = requireRecord(args, 'arguments', request)
+    return this.#call(OPERATIONS.nonce, options, (fail) => {
+      const { chain, walletAddress, locale } = expectObject(args, 'arguments', fail)
       return {
         path: expandPath(OPERATIONS.nonce, {}),
         shape: nonceShape,
         body: {
-          chain: chainOrDefault(chain, request),
-          walletAddress: requireNonEmptyString(walletAddress, 'walletAddress', request),
-          locale: optionalString(locale, 'locale', request),
+          chain: chainOrDefault(chain, fail),
+          walletAddress: requiredString(walletAddress, 'walletAddress', fail),
+          locale: optionalString(locale, 'locale', fail),
         },
       }
     })
@@ -97,21 +96,17 @@ export class PicketClient {
    * `requirements` (§2.2). Never retried: it consumes the nonce.
    */
   auth(args: AuthRequest, options?: CallOptions): Promise<AuthResponse> {
-    return this.#call(OPERATIONS.auth, options, (request) => {
-      const { chain, walletAddress, signature, requirements, context } = requireRecord(
-        args,
-        'arguments',
-        request,
-      )
+    return this.#call(OPERATIONS.auth, options, (fail) => {
+      const { chain, walletAddress, signature, requirements, context } = expectObject(args, 'arguments', fail)
       return {
         path: expandPath(OPERATIONS.auth, {}),
         shape: authShape,
         body: {
-          chain: chainOrDefault(chain, request),
-          walletAddress: requireNonEmptyString(walletAddress, 'walletAddress', request),
-          signature: requireNonEmptyString(signature, 'signature', request),
-          requirements: optionalRecord(requirements, 'requirements', request),
-          context: optionalRecord(context, 'context', request),
+          chain: chainOrDefault(chain, fail),
+          walletAddress: requiredString(walletAddress, 'walletAddress', fail),
+          signature: requiredString(signature, 'signature', fail),
+          requirements: optionalObject(requirements, 'requirements', fail),
+          context: optionalObject(context, 'context', fail),
         },
       }
     })
@@ -123,15 +118,15 @@ export class PicketClient {
    * as every SDK does. Never retried: it mints a token.
    */
   authz(args: AuthzRequest, options?: CallOptions): Promise<AuthResponse> {
-    return this.#call(OPERATIONS.authz, options, (request) => {
-      const { accessToken, requirements, revalidate } = requireRecord(args, 'arguments', request)
+    return this.#call(OPERATIONS.authz, options, (fail) => {
+      const { accessToken, requirements, revalidate } = expectObject(args, 'arguments', fail)
       return {
         path: expandPath(OPERATIONS.authz, {}),
         shape: authShape,
         body: {
-          accessToken: requireNonEmptyString(accessToken, 'accessToken', request),
-          requirements: requireRecord(requirements, 'requirements', request),
-          revalidate: optionalBoolean(revalidate, 'revalidate', request) ?? false,
+          accessToken: requiredString(accessToken, 'accessToken', fail),
+          requirements: expectObject(requirements, 'requirements', fail),
+          revalidate: optionalBoolean(revalidate, 'revalidate', fail) ?? false,
         },
       }
     })
@@ -146,12 +141,12 @@ export class PicketClient {
     requirements?: RequirementsInput,
     options?: CallOptions,
   ): Promise<AccessTokenPayload> {
-    return this.#call(OPERATIONS.validate, options, (request) => ({
+    return this.#call(OPERATIONS.validate, options, (fail) => ({
       path: expandPath(OPERATIONS.validate, {}),
       shape: validateShape,
       body: {
-        accessToken: requireNonEmptyString(accessToken, 'accessToken', request),
-        requirements: optionalRecord(requirements, 'requirements', request),
+        accessToken: requiredString(accessToken, 'accessToken', fail),
+        requirements: optionalObject(requirements, 'requirements', fail),
       },
     }))
   }
@@ -162,10 +157,10 @@ export class PicketClient {
    * Not meeting the requirements is `{ allowed: false }`, not an error.
    */
   tokenOwnership(args: TokenOwnershipRequest, options?: CallOptions): Promise<TokenOwnershipResult> {
-    return this.#call(OPERATIONS.tokenOwnership, options, (request) => {
-      const record = requireRecord(args, 'arguments', request)
-      const chain = chainOrDefault(record.chain, request)
-      const walletAddress = requireNonEmptyString(record.walletAddress, 'walletAddress', request)
+    return this.#call(OPERATIONS.tokenOwnership, options, (fail) => {
+      const record = expectObject(args, 'arguments', fail)
+      const chain = chainOrDefault(record.chain, fail)
+      const walletAddress = requiredString(record.walletAddress, 'walletAddress', fail)
       const { contractAddress, tokenIds, collection, creatorAddress, minTokenBalance } = record
       return {
         path: expandPath(OPERATIONS.tokenOwnership, { chain, walletAddress }),
@@ -185,28 +180,29 @@ export class PicketClient {
 
   /** `GET /chains/{chain}`: one chain's info (§2.6). */
   chainInfo(chain: ChainSlug, options?: CallOptions): Promise<ChainInfo> {
-    return this.#call(OPERATIONS.chainInfo, options, (request) => ({
-      path: expandPath(OPERATIONS.chainInfo, { chain: requireNonEmptyString(chain, 'chain', request) }),
+    return this.#call(OPERATIONS.chainInfo, options, (fail) => ({
+      path: expandPath(OPERATIONS.chainInfo, { chain: requiredString(chain, 'chain', fail) }),
       shape: chainInfoShape,
     }))
   }
 
   /**
    * Validates arguments (synchronous throws become rejections, so nothing is ever sent for a bad
-   * call), then runs the call.
+   * call), then runs the call. `prepare` checks them with core's strict-input helpers and `fail`,
+   * which makes a `PicketArgumentError` naming this call.
    */
   async #call<T>(
     operation: Operation,
     options: CallOptions | undefined,
-    prepare: (request: RequestIdentity) => {
+    prepare: (fail: ConfigErrorFactory) => {
       path: string
       shape: ResponseShape<T>
       body?: Record<string, unknown>
     },
   ): Promise<T> {
-    const request = templateIdentity(operation)
-    const { path, shape, body } = prepare(request)
-    const { signal, timeout } = resolveCallOptions(options, this.#config.timeout, request)
+    const fail = argumentErrors(templateIdentity(operation))
+    const { path, shape, body } = prepare(fail)
+    const { signal, timeout } = resolveCallOptions(options, this.#config.timeout, fail)
     return runCall(this.#transport, this.#config.retryPolicy, {
       operation,
       path,

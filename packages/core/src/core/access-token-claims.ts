@@ -30,7 +30,8 @@ export function accessTokenClaimsProblem(
   { requireTokenId = true }: ClaimsCheckOptions = {},
 ): string | undefined {
   if (!isRecord(payload)) return 'token payload is not a JSON object'
-  const optional = (claim: string) => !requireTokenId && TOKEN_ID_CLAIMS.has(claim) && payload[claim] === undefined
+  const optional = (claim: string) =>
+    !requireTokenId && TOKEN_ID_CLAIMS.has(claim) && payload[claim] === undefined
   for (const claim of STRING_CLAIMS) {
     if (optional(claim)) continue
     if (typeof payload[claim] !== 'string' || payload[claim] === '') {
