@@ -6,7 +6,11 @@
  * few hundred nanoseconds: what it measures is exactly the work the gate adds per cached request.
  *
  *   git worktree add /tmp/picket-before <commit> && ln -s "$PWD/node_modules" /tmp/picket-before/
- *   npx tsx bench/gate-hit-ab.ts /tmp/picket-before/src src
+ *   npx tsx bench/gate-hit-ab.ts /tmp/picket-before .
+ *
+ * Each argument is a repository root: its `src/fastify/gate.ts` and its
+ * `packages/core/src/core/verified-token-cache.ts` (and what those import by relative path)
+ * are measured; what they import by package name resolves to this checkout's packages.
  *
  * Environment: AB_ROUNDS (default 6), AB_CALLS (per round and tree, default 2,000,000).
  */
@@ -20,7 +24,8 @@ if (process.env.AB_CHILD) {
   await measure(process.env.AB_CHILD, Number(process.env.AB_CALLS))
 } else {
   const [before = '', after = ''] = process.argv.slice(2)
-  if (!before || !after) throw new Error('usage: gate-hit-ab.ts <src of A> <src of B>')
+  if (!before || !after)
+    throw new Error('usage: gate-hit-ab.ts <repository root of A> <repository root of B>')
   const rounds = Number(process.env.AB_ROUNDS ?? 6)
   const calls = Number(process.env.AB_CALLS ?? 2_000_000)
   const results: Record<'A' | 'B', number[]> = { A: [], B: [] }
@@ -58,8 +63,8 @@ if (process.env.AB_CHILD) {
 
 /** ns per call of the route gate hook (any signed-in wallet) on a cached token, in this process. */
 async function measure(src: string, calls: number): Promise<void> {
-  const { createGateHook } = await import(`${src}/fastify/gate.ts`)
-  const { VerifiedTokenCache } = await import(`${src}/core/verified-token-cache.ts`)
+  const { createGateHook } = await import(`${src}/src/fastify/gate.ts`)
+  const { VerifiedTokenCache } = await import(`${src}/packages/core/src/core/verified-token-cache.ts`)
   const now = Math.floor(Date.now() / 1000)
   const wallet = '0x8ba1f109551bD432803012645Ac136ddd64DBA72'
   const token = `${'e'.repeat(36)}.${'p'.repeat(700)}.${'s'.repeat(86)}`

@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache'
+import { ExpiringLru } from './expiring-lru.js'
 
 /** What a loader returns: the value and how long (ms) it may be served from the cache. */
 export interface Loaded<V> {
@@ -13,19 +13,21 @@ export interface Loaded<V> {
  * tries again.
  */
 export class SingleFlightCache<V extends {}> {
-  readonly #entries: LRUCache<string, V>
+  readonly #entries: ExpiringLru<V>
   readonly #inFlight = new Map<string, Promise<V>>()
 
-  constructor(options: { max: number }) {
-    this.#entries = new LRUCache({ max: options.max })
+  /** `now`: the clock entries expire by (default `Date.now`). */
+  constructor(options: { max: number; now?: () => number }) {
+    this.#entries = new ExpiringLru(options.max, options.now)
   }
 
   get size(): number {
     return this.#entries.size
   }
 
-  peek(key: string): V | undefined {
-    return this.#entries.get(key)
+  /** `now`: the caller's clock reading, if it has one (see ExpiringLru.get). */
+  peek(key: string, now?: number): V | undefined {
+    return this.#entries.get(key, now)
   }
 
   async get(key: string, load: () => Promise<Loaded<V>>): Promise<V> {
@@ -34,7 +36,7 @@ export class SingleFlightCache<V extends {}> {
     const pending = this.#inFlight.get(key)
     if (pending) return pending
     const loading = load().then(({ value, ttl }) => {
-      if (ttl > 0) this.#entries.set(key, value, { ttl: Math.ceil(ttl) })
+      this.#entries.set(key, value, ttl)
       return value
     })
     this.#inFlight.set(key, loading)
@@ -45,7 +47,7 @@ export class SingleFlightCache<V extends {}> {
 
   /** Stores a value directly (0 or less: not at all). */
   set(key: string, value: V, ttl: number): void {
-    if (ttl > 0) this.#entries.set(key, value, { ttl: Math.ceil(ttl) })
+    this.#entries.set(key, value, ttl)
   }
 
   delete(key: string): void {
@@ -54,14 +56,7 @@ export class SingleFlightCache<V extends {}> {
 
   /** Deletes every stored entry `drop` answers true for; returns how many. */
   deleteWhere(drop: (value: V) => boolean): number {
-    let count = 0
-    for (const [key, value] of this.#entries.entries()) {
-      if (drop(value)) {
-        this.#entries.delete(key)
-        count++
-      }
-    }
-    return count
+    return this.#entries.deleteWhere(drop)
   }
 
   clear(): void {

@@ -1,5 +1,5 @@
 import * as nodeCrypto from 'node:crypto'
-import { LRUCache } from 'lru-cache'
+import { ExpiringLru } from './expiring-lru.js'
 import { SingleFlightCache } from './single-flight-cache.js'
 import { InvalidTokenError } from './token-errors.js'
 import type { AccessTokenPayload } from './types.js'
@@ -51,19 +51,18 @@ export function tokenCacheKey(token: string): string {
  */
 export class VerifiedTokenCache {
   readonly #cache: SingleFlightCache<AccessTokenPayload>
-  readonly #refusals: LRUCache<string, InvalidTokenError> | undefined
+  readonly #refusals: ExpiringLru<InvalidTokenError> | undefined
+  readonly #refusalTtl: number
   readonly #ttl: number
   readonly #now: () => number
 
   constructor(options: VerifiedTokenCacheOptions = {}) {
     this.#ttl = options.ttl ?? 300_000
     this.#now = options.now ?? Date.now
-    this.#cache = new SingleFlightCache({ max: options.max ?? 10_000 })
-    const refusalTtl = options.refusalTtl ?? 0
+    this.#cache = new SingleFlightCache({ max: options.max ?? 10_000, now: this.#now })
+    this.#refusalTtl = options.refusalTtl ?? 0
     this.#refusals =
-      refusalTtl > 0
-        ? new LRUCache({ max: options.refusalMax ?? 10_000, ttl: refusalTtl, ttlAutopurge: false })
-        : undefined
+      this.#refusalTtl > 0 ? new ExpiringLru(options.refusalMax ?? 10_000, this.#now) : undefined
   }
 
   get size(): number {
@@ -94,7 +93,7 @@ export class VerifiedTokenCache {
         claims = await verify(token)
       } catch (error) {
         // Only "this token is bad" is remembered; "could not check" (an outage) never is.
-        if (error instanceof InvalidTokenError) this.#refusals?.set(key, error)
+        if (error instanceof InvalidTokenError) this.#refusals?.set(key, error, this.#refusalTtl)
         throw error
       }
       return { value: claims, ttl: Math.min(this.#ttl, claims.exp * 1000 - this.#now()) }
@@ -113,9 +112,11 @@ export class VerifiedTokenCache {
   }
 
   #fresh(key: string): AccessTokenPayload | undefined {
-    const hit = this.#cache.peek(key)
+    // One clock reading for both the entry's own deadline and the token's exp.
+    const now = this.#now()
+    const hit = this.#cache.peek(key, now)
     if (hit === undefined) return undefined
-    if (hit.exp * 1000 > this.#now()) return hit
+    if (hit.exp * 1000 > now) return hit
     this.#cache.delete(key)
     return undefined
   }
