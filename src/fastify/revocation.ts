@@ -31,14 +31,16 @@ import { optionsError as fail, unavailable } from './errors.js'
  * cannot answer, `isRevoked` fails closed: the request gets 503 with Retry-After, never a pass.
  */
 /**
- * What the list needs of a Redis client: an ioredis `Redis` or `Cluster` (or anything with these
- * three commands in ioredis' spelling). This package does not depend on a Redis driver: the app
- * owns its client (connection options, TLS, Sentinel, closing it), as with @fastify/rate-limit.
+ * What the list needs of a Redis client: an ioredis `Redis` (or anything with these three
+ * commands in ioredis' spelling). This package does not depend on a Redis driver: the app owns
+ * its client (connection options, TLS, Sentinel, closing it), as with @fastify/rate-limit. Every
+ * command names one key, so a client that reads only its first key, or a cluster that needs all
+ * keys of a command in one slot, still sees them all.
  */
 export interface RevocationRedisClient {
   set(key: string, value: string, millisecondsToken: 'PX', milliseconds: number): Promise<unknown>
-  exists(...keys: string[]): Promise<number>
-  del(...keys: string[]): Promise<number>
+  exists(key: string): Promise<number>
+  del(key: string): Promise<number>
 }
 
 export interface RedisRevocationListOptions {
@@ -55,7 +57,10 @@ export interface RedisRevocationListOptions {
    * little past `exp` (clock tolerance, 5 s by default), so the entry must not vanish first.
    */
   leewaySeconds?: number
-  /** Longest wait for Redis on a check, in ms (default 1000); then the request fails closed. */
+  /**
+   * Longest wait for Redis, in ms (default 1000): a check then fails closed (503); `revoke` and
+   * `unrevoke` reject.
+   */
   timeout?: number
   /** `Retry-After` seconds of the 503 sent when Redis cannot answer (default 5). */
   retryAfter?: number
@@ -105,7 +110,7 @@ export function createRedisRevocationList(options: RedisRevocationListOptions): 
     if (typeof (client as unknown as Record<string, unknown> | null)?.[command] !== 'function') {
       throw fail(
         `${path}.redis`,
-        `must be a Redis client with ${COMMANDS.join('/')} (an ioredis Redis or Cluster)`,
+        `must be a Redis client with ${COMMANDS.join('/')} (an ioredis Redis)`,
       )
     }
   }
@@ -116,7 +121,7 @@ export function createRedisRevocationList(options: RedisRevocationListOptions): 
   })
   const timeout = optionalInteger(raw.timeout, `${path}.timeout`, fail, { min: 1, fallback: 1000 })
   const retryAfter = optionalInteger(raw.retryAfter, `${path}.retryAfter`, fail, { min: 1, fallback: 5 })
-  const now = optionalFunction(options.now, `${path}.now`, fail) ?? Date.now
+  const now = optionalFunction(raw.now as (() => number) | undefined, `${path}.now`, fail) ?? Date.now
   const leewayMs = leewaySeconds * 1000
 
   /** Rejects after `timeout` ms, for clients handed in without a command timeout. */
@@ -138,7 +143,7 @@ export function createRedisRevocationList(options: RedisRevocationListOptions): 
       }
       const ttlMs = Math.ceil(expiresAt * 1000 + leewayMs - now())
       if (ttlMs <= 0) return false
-      await client.set(prefix + tid, '1', 'PX', ttlMs)
+      await bounded(client.set(prefix + tid, '1', 'PX', ttlMs))
       return true
     },
 
@@ -147,8 +152,13 @@ export function createRedisRevocationList(options: RedisRevocationListOptions): 
       if (typeof tid !== 'string' || tid === '') return true
       const sid = typeof claims.sid === 'string' && claims.sid !== '' ? claims.sid : undefined
       try {
-        const keys = sid === undefined || sid === tid ? [prefix + tid] : [prefix + tid, prefix + sid]
-        return (await bounded(client.exists(...keys))) > 0
+        const ids = sid === undefined || sid === tid ? [tid] : [tid, sid]
+        const counts = await bounded(Promise.all(ids.map((id) => client.exists(prefix + id))))
+        // Anything but a count is a client we do not understand: refuse, never read it as "no".
+        if (!counts.every((count) => Number.isSafeInteger(count) && count >= 0)) {
+          throw new TypeError(`EXISTS answered ${JSON.stringify(counts)}, not key counts`)
+        }
+        return counts.some((count) => count > 0)
       } catch (error) {
         // Fail closed: an unanswered check never lets a possibly revoked token through.
         throw unavailable('the revocation list could not be checked', retryAfter, error)
@@ -156,7 +166,7 @@ export function createRedisRevocationList(options: RedisRevocationListOptions): 
     },
 
     async unrevoke(tid) {
-      await client.del(prefix + tid)
+      await bounded(client.del(prefix + tid))
     },
   }
 }

@@ -1,3 +1,4 @@
+import { SingleFlightCache, VerifiedTokenCache } from 'picket-core'
 import t from 'tap'
 import { ExpiringLru } from '../../packages/core/src/core/expiring-lru.js'
 
@@ -42,4 +43,13 @@ t.test('deleteWhere drops matches (and expired entries), counting the matches', 
   t.same(lru.get('2'), { kid: 'new' })
   lru.clear()
   t.equal(lru.size, 0)
+})
+
+t.test('a bound is a positive integer: 0 would mean "unbounded" to toad-cache', async (t) => {
+  for (const max of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+    t.throws(() => new ExpiringLru(max), RangeError, `max ${max}`)
+  }
+  t.throws(() => new VerifiedTokenCache({ max: 0 }), RangeError, 'VerifiedTokenCache({ max: 0 })')
+  t.throws(() => new VerifiedTokenCache({ refusalTtl: 1000, refusalMax: 0 }), RangeError, 'refusalMax: 0')
+  t.throws(() => new SingleFlightCache({ max: 0 }), RangeError, 'SingleFlightCache({ max: 0 })')
 })

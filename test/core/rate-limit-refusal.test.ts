@@ -19,3 +19,10 @@ t.test('Retry-After is a whole number of seconds, never 0', async (t) => {
   t.equal(rateLimitRefusal({ ...check, isExceeded: true, ttlInSeconds: 0 })?.retryAfter, 1)
   t.equal(rateLimitRefusal({ ...check, isExceeded: true, ttlInSeconds: 2.2 })?.retryAfter, 3)
 })
+
+t.test('odd limiter answers still give a usable Retry-After and message', async (t) => {
+  t.same(rateLimitRefusal({ ...check, isExceeded: true, ttlInSeconds: Number.NaN, timeWindow: 250 }), {
+    retryAfter: 1,
+    message: 'at most 5 per 250 ms; try again in 1 s',
+  })
+})

@@ -277,3 +277,37 @@ t.test('Redis down: the revocation check fails closed (503 + Retry-After) and re
   }
   t.equal(status, 200, 'checks work again once Redis is back')
 })
+
+t.test('a client that answers oddly never lets a revoked session through', async (t) => {
+  const now = Math.floor(Date.now() / 1000)
+  const real = appRedisClient(redis, t)
+  // The session (sid) is revoked; the token asking is one /authz minted from it (its own tid).
+  const revoked = { tid: 'derived-token', sid: 'odd-session', exp: now + 3600 }
+  await createRedisRevocationList({ redis: real, keyPrefix: 'odd:' }).revoke(revoked)
+
+  // A client whose EXISTS reads only its first key (node-redis takes one key or an array).
+  const firstKeyOnly = {
+    set: real.set.bind(real),
+    del: real.del.bind(real),
+    exists: (key: string) => real.exists(key),
+  }
+  const list = createRedisRevocationList({ redis: firstKeyOnly as never, keyPrefix: 'odd:' })
+  t.equal(await list.isRevoked(revoked), true, 'the session key is asked on its own')
+
+  // A client whose EXISTS answers something other than a count: not a pass, a 503.
+  for (const answer of ['1', null, undefined, Number.NaN, { count: 1 }]) {
+    const odd = { ...firstKeyOnly, exists: async () => answer }
+    const oddList = createRedisRevocationList({ redis: odd as never, keyPrefix: 'odd:' })
+    await t.rejects(
+      oddList.isRevoked({ tid: 'fresh', sid: 'fresh-session' }),
+      { code: 'FST_PICKET_UNAVAILABLE', statusCode: 503 },
+      `EXISTS answering ${JSON.stringify(answer)} fails closed`,
+    )
+  }
+
+  // revoke() and unrevoke() are bounded by `timeout` too (an app client without a command timeout).
+  const hanging = { ...firstKeyOnly, set: () => new Promise(() => {}), del: () => new Promise(() => {}) }
+  const slow = createRedisRevocationList({ redis: hanging as never, timeout: 200 })
+  await t.rejects(slow.revoke(revoked), /did not answer within 200 ms/)
+  await t.rejects(slow.unrevoke('x'), /did not answer within 200 ms/)
+})

@@ -239,6 +239,55 @@ export async function createConsumerApp(fastifySpec: string): Promise<ConsumerAp
   }
 }
 
+/**
+ * A second app beside `app` with only the plugin's side installed (`fastify-picket`, the
+ * `picket-core` it depends on, the same fastify, TypeScript): with the authority absent, a
+ * dependency the plugin uses without declaring it has nowhere to come from.
+ */
+export async function createPluginOnlyApp(app: ConsumerApp, fastifySpec: string): Promise<ConsumerApp> {
+  const dir = join(app.root, 'plugin-only')
+  await mkdir(dir)
+  await writeFile(
+    join(dir, 'package.json'),
+    `${JSON.stringify({ name: 'picket-plugin-only-app', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`,
+  )
+  const npm = (args: string[], timeoutMs = 120_000) =>
+    run('npm', args, { cwd: dir, timeoutMs, env: childEnv() })
+  const tarballs = (['fastify-picket', 'picket-core'] as const).map(
+    (name) => app.pack.packages.get(name)!.tarball,
+  )
+  const install = await npm(
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      ...tarballs,
+      fastifySpec,
+      'typescript',
+      '@types/node',
+    ],
+    180_000,
+  )
+  if (install.code !== 0)
+    throw new Error(`npm install in the plugin-only app failed: ${describeRun(install)}`)
+  const installedVersion = async (name: string) =>
+    (
+      JSON.parse(await readFile(join(dir, 'node_modules', name, 'package.json'), 'utf8')) as {
+        version: string
+      }
+    ).version
+  return {
+    dir,
+    root: app.root,
+    pack: app.pack,
+    installMs: install.ms,
+    npm,
+    installedVersion,
+    remove: async () => {},
+  }
+}
+
 /** The first ```ts block under `## The plugin` in README.md, read now (never a copy). */
 export async function readmePluginSnippet(): Promise<string> {
   const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8')

@@ -17,6 +17,7 @@ import type { Test } from 'tap'
 import {
   type ConsumerApp,
   createConsumerApp,
+  createPluginOnlyApp,
   entryPointFiles,
   KEEP_TMP,
   PACKAGES,
@@ -267,6 +268,52 @@ export async function consumerSuite(t: Test, options: ConsumerSuiteOptions): Pro
     })
     t.equal(tsc.code, 0, "createAuthority() registers in the app's fastify", runDetails(tsc))
   })
+
+  await t.test(
+    'the plugin alone: no authority dependencies, README code compiles, require() works',
+    async (t) => {
+      const alone = await createPluginOnlyApp(app!, options.fastifySpec)
+      t.comment(`plugin-only app installed in ${alone.installMs} ms`)
+      const ls = await alone.npm(['ls', '--omit=dev', '--all', '--parseable'])
+      t.equal(ls.code, 0, 'npm ls succeeds', runDetails(ls))
+      const installed = ls.stdout.split('\n').map((path) => relative(join(alone.dir, 'node_modules'), path))
+      for (const heavy of ['viem', 'ioredis', 'lru-cache', '@noble/curves', 'picket-authority']) {
+        t.notOk(installed.includes(heavy), `${heavy} is not installed with the plugin`)
+      }
+      t.comment(`plugin-only production tree: ${installed.length - 1} packages`)
+      await writeFile(join(alone.dir, 'app.ts'), snippet || (await readmePluginSnippet()))
+      const tsc = await run(
+        join(alone.dir, 'node_modules', '.bin', 'tsc'),
+        [...TSC_FLAGS, '--noEmit', 'app.ts'],
+        {
+          cwd: alone.dir,
+          timeoutMs: 120_000,
+        },
+      )
+      t.equal(tsc.code, 0, 'README plugin code compiles with only the plugin installed', runDetails(tsc))
+      const required = await run(
+        'node',
+        ['-e', "const p = require('fastify-picket'); if (typeof p.default !== 'function') process.exit(1)"],
+        { cwd: alone.dir, timeoutMs: 60_000 },
+      )
+      t.equal(
+        required.code,
+        0,
+        "require('fastify-picket') with only the plugin installed",
+        runDetails(required),
+      )
+      const imported = await run(
+        'node',
+        [
+          '--input-type=module',
+          '-e',
+          "const m = await import('fastify-picket'); await import('fastify-picket/client'); if (typeof m.createRedisRevocationList !== 'function') process.exit(1)",
+        ],
+        { cwd: alone.dir, timeoutMs: 60_000 },
+      )
+      t.equal(imported.code, 0, 'import() of the plugin and its subpaths', runDetails(imported))
+    },
+  )
 
   await t.test('require() of every package, and picket-authority --help', async (t) => {
     const required = await run('node', ['-e', REQUIRE_JS], { cwd: dir, timeoutMs: 60_000 })

@@ -16,7 +16,11 @@ export class ExpiringLru<V> {
   readonly #entries: LruMap<Entry<V>>
   readonly #now: () => number
 
+  /** @throws RangeError unless `max` is a positive safe integer (toad-cache reads 0 as "no bound"). */
   constructor(max: number, now: () => number = Date.now) {
+    if (!Number.isSafeInteger(max) || max < 1) {
+      throw new RangeError(`a cache bound must be a positive integer, got ${String(max)}`)
+    }
     this.#entries = new LruMap(max)
     this.#now = now
   }

@@ -1,3 +1,5 @@
+import { retryAfterSeconds } from './token-errors.js'
+
 /**
  * What a rate limiter answered for one request: the fields of @fastify/rate-limit's
  * `createRateLimit` result this rule reads (any limiter that can say them will do). An
@@ -30,9 +32,14 @@ export interface RateLimitRefusal {
  */
 export function rateLimitRefusal(limit: RateLimitCheck): RateLimitRefusal | undefined {
   if (limit.isAllowed || !limit.isExceeded) return undefined
-  const retryAfter = Math.max(1, Math.ceil(limit.ttlInSeconds))
+  const retryAfter = retryAfterSeconds(limit.ttlInSeconds)
   return {
     retryAfter,
-    message: `at most ${limit.max} per ${Math.round(limit.timeWindow / 1000)} s; try again in ${retryAfter} s`,
+    message: `at most ${limit.max} per ${windowText(limit.timeWindow)}; try again in ${retryAfter} s`,
   }
+}
+
+/** `60 s`, or `250 ms` for a window under a second (never "per 0 s"). */
+function windowText(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`
 }
