@@ -201,38 +201,9 @@ export async function createConsumerApp(fastifySpec: string): Promise<ConsumerAp
   const remove = () => (KEEP_TMP ? Promise.resolve() : rm(root, { recursive: true, force: true }))
   try {
     const packDir = join(root, 'packs')
-    const dir = join(root, 'app')
     await mkdir(packDir)
-    await mkdir(dir)
     const pack = await packAll(packDir)
-    await writeFile(
-      join(dir, 'package.json'),
-      `${JSON.stringify({ name: 'picket-consumer-app', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`,
-    )
-    const npm = (args: string[], timeoutMs = 120_000) =>
-      run('npm', args, { cwd: dir, timeoutMs, env: childEnv() })
-    const tarballs = PACKAGES.map((name) => pack.packages.get(name)!.tarball)
-    const install = await npm(
-      [
-        'install',
-        '--no-audit',
-        '--no-fund',
-        '--prefer-offline',
-        ...tarballs,
-        fastifySpec,
-        'typescript',
-        '@types/node',
-      ],
-      180_000,
-    )
-    if (install.code !== 0) throw new Error(`npm install in the app failed: ${describeRun(install)}`)
-    const installedVersion = async (name: string) =>
-      (
-        JSON.parse(await readFile(join(dir, 'node_modules', name, 'package.json'), 'utf8')) as {
-          version: string
-        }
-      ).version
-    return { dir, root, pack, installMs: install.ms, npm, installedVersion, remove }
+    return { ...(await installApp(root, 'app', pack, PACKAGES, fastifySpec)), remove }
   } catch (error) {
     await remove()
     throw error
@@ -245,17 +216,33 @@ export async function createConsumerApp(fastifySpec: string): Promise<ConsumerAp
  * dependency the plugin uses without declaring it has nowhere to come from.
  */
 export async function createPluginOnlyApp(app: ConsumerApp, fastifySpec: string): Promise<ConsumerApp> {
-  const dir = join(app.root, 'plugin-only')
+  const alone = await installApp(
+    app.root,
+    'plugin-only',
+    app.pack,
+    ['fastify-picket', 'picket-core'],
+    fastifySpec,
+  )
+  return { ...alone, remove: async () => {} }
+}
+
+/** A fresh `"type": "module"` app in `root/name` with the tarballs of `names`, fastify and TypeScript. */
+async function installApp(
+  root: string,
+  name: string,
+  pack: PackResult,
+  names: readonly PackageName[],
+  fastifySpec: string,
+): Promise<Omit<ConsumerApp, 'remove'>> {
+  const dir = join(root, name)
   await mkdir(dir)
   await writeFile(
     join(dir, 'package.json'),
-    `${JSON.stringify({ name: 'picket-plugin-only-app', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`,
+    `${JSON.stringify({ name: `picket-consumer-${name}`, version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`,
   )
   const npm = (args: string[], timeoutMs = 120_000) =>
     run('npm', args, { cwd: dir, timeoutMs, env: childEnv() })
-  const tarballs = (['fastify-picket', 'picket-core'] as const).map(
-    (name) => app.pack.packages.get(name)!.tarball,
-  )
+  const tarballs = names.map((packageName) => pack.packages.get(packageName)!.tarball)
   const install = await npm(
     [
       'install',
@@ -269,23 +256,14 @@ export async function createPluginOnlyApp(app: ConsumerApp, fastifySpec: string)
     ],
     180_000,
   )
-  if (install.code !== 0)
-    throw new Error(`npm install in the plugin-only app failed: ${describeRun(install)}`)
-  const installedVersion = async (name: string) =>
+  if (install.code !== 0) throw new Error(`npm install in ${name} failed: ${describeRun(install)}`)
+  const installedVersion = async (dependency: string) =>
     (
-      JSON.parse(await readFile(join(dir, 'node_modules', name, 'package.json'), 'utf8')) as {
+      JSON.parse(await readFile(join(dir, 'node_modules', dependency, 'package.json'), 'utf8')) as {
         version: string
       }
     ).version
-  return {
-    dir,
-    root: app.root,
-    pack: app.pack,
-    installMs: install.ms,
-    npm,
-    installedVersion,
-    remove: async () => {},
-  }
+  return { dir, root, pack, installMs: install.ms, npm, installedVersion }
 }
 
 /** The first ```ts block under `## The plugin` in README.md, read now (never a copy). */
