@@ -108,10 +108,7 @@ export function createRedisRevocationList(options: RedisRevocationListOptions): 
   const client = raw.redis as RevocationRedisClient
   for (const command of COMMANDS) {
     if (typeof (client as unknown as Record<string, unknown> | null)?.[command] !== 'function') {
-      throw fail(
-        `${path}.redis`,
-        `must be a Redis client with ${COMMANDS.join('/')} (an ioredis Redis)`,
-      )
+      throw fail(`${path}.redis`, `must be a Redis client with ${COMMANDS.join('/')} (an ioredis Redis)`)
     }
   }
   const prefix = optionalString(raw.keyPrefix, `${path}.keyPrefix`, fail) ?? 'picket:revoked:'
