@@ -123,7 +123,7 @@ t.test("messages are core's strict-input wording, with the value given and the c
     ],
     [
       loose.chains!({ timeout: 0 }),
-      'options.timeout must be a positive integer number of milliseconds, got 0 (GET /chains)',
+      'options.timeout must be an integer between 1 and 2147483647, got 0 (GET /chains)',
     ],
   ]
   for (const [pending, message] of messages) {

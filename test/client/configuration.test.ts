@@ -28,8 +28,8 @@ t.test('a missing, empty or non-string API key is a PicketConfigError', async (t
 
 t.test('invalid options are PicketConfigErrors', async (t) => {
   const invalid: Array<[options: unknown, message: RegExp]> = [
-    [null, /options must be an object/],
-    ['fast', /options must be an object/],
+    [null, /^options: must be an object, got null$/],
+    ['fast', /^options: must be an object, got "fast"$/],
     [{ baseURL: 42 }, /baseURL/],
     [{ baseURL: 'not a url' }, /baseURL/],
     [{ baseURL: 'ftp://example.com/api/v1' }, /baseURL/],
@@ -38,19 +38,22 @@ t.test('invalid options are PicketConfigErrors', async (t) => {
     [{ timeout: 0 }, /timeout/],
     [{ timeout: -1 }, /timeout/],
     [{ timeout: 2.5 }, /timeout/],
-    [{ timeout: 2 ** 31 }, /timeout/],
+    [{ timeout: 2 ** 31 }, /^timeout: must be an integer between 1 and 2147483647, got 2147483648$/],
     [{ timeout: '1000' }, /timeout/],
-    [{ fetch: 'fetch' }, /fetch must be a function/],
+    [{ fetch: 'fetch' }, /^fetch: must be a function, got "fetch"$/],
     [{ userAgent: '' }, /userAgent/],
     [{ userAgent: 1 }, /userAgent/],
-    [{ retry: true }, /retry must be an object or false/],
-    [{ retry: null }, /retry must be an object or false/],
+    [{ retry: true }, /^retry: must be an object or false, got true$/],
+    [{ retry: null }, /^retry: must be an object or false, got null$/],
     [{ retry: { retries: -1 } }, /retry\.retries/],
     [{ retry: { retries: 1.5 } }, /retry\.retries/],
     [{ retry: { minDelay: '5' } }, /retry\.minDelay/],
     [{ retry: { maxDelay: Number.POSITIVE_INFINITY } }, /retry\.maxDelay/],
     [{ retry: { maxRetryAfter: -5 } }, /retry\.maxRetryAfter/],
-    [{ retry: { minDelay: 500, maxDelay: 100 } }, /minDelay must not exceed/],
+    [
+      { retry: { minDelay: 500, maxDelay: 100 } },
+      /^retry\.minDelay: must not exceed retry\.maxDelay \(100\)$/,
+    ],
   ]
   for (const [options, message] of invalid) {
     t.throws(

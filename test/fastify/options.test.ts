@@ -99,7 +99,7 @@ t.test('plugin options: wrong values are refused with the path and what to write
     [{ apiKey: 'k', baseURL: 'http://x/api/v1?a=1' }, 'baseURL: must not contain a query string or fragment'],
     [
       { apiKey: 'k', clientOptions: { timeout: -1 } },
-      'clientOptions.timeout: must be a positive integer number of milliseconds ≤ 2147483647',
+      'clientOptions.timeout: must be an integer between 1 and 2147483647, got -1',
     ],
     [{ apiKey: 'k', verify: 'x' }, 'verify: must be { jwks, audience, issuer? }, got "x"'],
     [

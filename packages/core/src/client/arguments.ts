@@ -4,7 +4,7 @@ import {
   optionalObject,
   optionalString,
 } from '../core/strict-input.js'
-import { isValidTimeout } from './client-options.js'
+import { resolveTimeout } from './client-options.js'
 import { PicketArgumentError, type RequestIdentity } from './errors.js'
 
 /**
@@ -35,16 +35,10 @@ export function resolveCallOptions(
   defaultTimeout: number,
   fail: ConfigErrorFactory,
 ): ResolvedCallOptions {
-  const { signal, timeout = defaultTimeout } = optionalObject(value, 'options', fail) ?? {}
+  const { signal, timeout } = optionalObject(value, 'options', fail) ?? {}
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw fail('options.signal', `must be an AbortSignal, got ${describeValue(signal)}`)
   }
   // The constructor's `timeout` rule, so a per-call timeout is never one the client would refuse.
-  if (!isValidTimeout(timeout)) {
-    throw fail(
-      'options.timeout',
-      `must be a positive integer number of milliseconds, got ${describeValue(timeout)}`,
-    )
-  }
-  return { signal, timeout }
+  return { signal, timeout: resolveTimeout(timeout, 'options.timeout', fail, defaultTimeout) }
 }

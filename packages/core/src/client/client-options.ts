@@ -1,4 +1,13 @@
-import { httpUrl, refuseUnknownKeys, requiredString } from '../core/strict-input.js'
+import {
+  type ConfigErrorFactory,
+  expectObject,
+  httpUrl,
+  optionalFunction,
+  optionalInteger,
+  optionalString,
+  refuseUnknownKeys,
+  requiredString,
+} from '../core/strict-input.js'
 import { PicketConfigError } from './errors.js'
 import { type RetryOptions, type RetryPolicy, resolveRetryPolicy } from './retry-policy.js'
 import { DEFAULT_USER_AGENT } from './version.js'
@@ -50,52 +59,37 @@ export interface ClientConfig {
   readonly userAgent: string
 }
 
-/** A timeout every timer accepts: a positive integer number of milliseconds. */
-export function isValidTimeout(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) > 0 && (value as number) <= MAX_TIMEOUT
+/** A timeout every timer accepts: a positive integer number of milliseconds (setTimeout's range). */
+export const TIMEOUT_RANGE = { min: 1, max: MAX_TIMEOUT } as const
+
+/** `timeout` as the constructor and every call check it, or `fallback` when absent. */
+export function resolveTimeout(
+  value: unknown,
+  path: string,
+  fail: ConfigErrorFactory,
+  fallback: number,
+): number {
+  return optionalInteger(value, path, fail, { ...TIMEOUT_RANGE, fallback })
 }
 
 /** Validates constructor input once, so every later failure is about the network, not setup. */
 export function resolveClientConfig(apiKey: unknown, options: PicketClientOptions | undefined): ClientConfig {
-  if (typeof apiKey !== 'string' || apiKey === '') {
-    throw new PicketConfigError('apiKey must be a non-empty string (the secret key of a Picket project)')
-  }
-  if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    throw new PicketConfigError('options must be an object')
-  }
-  if (options !== undefined) {
-    refuseUnknownKeys(
-      options as Record<string, unknown>,
-      { keys: ['baseURL', 'timeout', 'retry', 'fetch', 'userAgent'] },
-      '',
-      PicketConfigError.at,
-    )
-  }
-  const {
-    baseURL = DEFAULT_BASE_URL,
-    timeout = DEFAULT_TIMEOUT,
-    fetch,
-    userAgent = DEFAULT_USER_AGENT,
-  } = options ?? {}
-  if (!isValidTimeout(timeout)) {
-    throw new PicketConfigError(
-      `timeout must be a positive integer number of milliseconds ≤ ${MAX_TIMEOUT}`,
-      'timeout',
-    )
-  }
-  if (fetch !== undefined && typeof fetch !== 'function') {
-    throw new PicketConfigError('fetch must be a function', 'fetch')
-  }
-  if (typeof userAgent !== 'string' || userAgent === '') {
-    throw new PicketConfigError('userAgent must be a non-empty string', 'userAgent')
-  }
-  return Object.freeze({
+  const fail = PicketConfigError.at
+  const key = requiredString(
     apiKey,
-    baseURL: resolveBaseURL(baseURL),
-    timeout,
-    retryPolicy: resolveRetryPolicy(options?.retry),
-    fetch,
-    userAgent,
+    'apiKey',
+    fail,
+    'a non-empty string (the secret key of a Picket project)',
+  )
+  const raw = options === undefined ? {} : expectObject(options, 'options', fail)
+  refuseUnknownKeys(raw, { keys: ['baseURL', 'timeout', 'retry', 'fetch', 'userAgent'] }, '', fail)
+  return Object.freeze({
+    apiKey: key,
+    baseURL: resolveBaseURL(raw.baseURL ?? DEFAULT_BASE_URL),
+    timeout: resolveTimeout(raw.timeout, 'timeout', fail, DEFAULT_TIMEOUT),
+    retryPolicy: resolveRetryPolicy(raw.retry as RetryOptions | false | undefined),
+    fetch: optionalFunction(raw.fetch as typeof globalThis.fetch | undefined, 'fetch', fail),
+    userAgent: optionalString(raw.userAgent, 'userAgent', fail) ?? DEFAULT_USER_AGENT,
   })
 }
 

@@ -1,4 +1,4 @@
-import { refuseUnknownKeys } from '../core/strict-input.js'
+import { expectObject, optionalInteger, refuseUnknownKeys } from '../core/strict-input.js'
 import {
   PicketAPIError,
   PicketConfigError,
@@ -55,30 +55,15 @@ export function isRetryableStatus(status: number): boolean {
 export function resolveRetryPolicy(option: RetryOptions | false | undefined): RetryPolicy {
   if (option === undefined) return DEFAULT_RETRY_POLICY
   if (option === false) return NO_RETRIES
-  if (typeof option !== 'object' || option === null) {
-    throw new PicketConfigError('retry must be an object or false', 'retry')
-  }
-  refuseUnknownKeys(
-    option as Record<string, unknown>,
-    { keys: ['retries', 'minDelay', 'maxDelay', 'maxRetryAfter'] },
-    'retry',
-    PicketConfigError.at,
-  )
-  const policy: RetryPolicy = {
-    retries: option.retries ?? DEFAULT_RETRY_POLICY.retries,
-    minDelay: option.minDelay ?? DEFAULT_RETRY_POLICY.minDelay,
-    maxDelay: option.maxDelay ?? DEFAULT_RETRY_POLICY.maxDelay,
-    maxRetryAfter: option.maxRetryAfter ?? DEFAULT_RETRY_POLICY.maxRetryAfter,
-  }
-  for (const [name, value] of Object.entries(policy)) {
-    if (!Number.isSafeInteger(value) || value < 0) {
-      throw new PicketConfigError(`retry.${name} must be a non-negative integer`, `retry.${name}`)
-    }
-  }
-  if (policy.minDelay > policy.maxDelay) {
-    throw new PicketConfigError('retry.minDelay must not exceed retry.maxDelay', 'retry.minDelay')
-  }
-  return Object.freeze(policy)
+  const fail = PicketConfigError.at
+  const raw = expectObject(option, 'retry', fail, 'an object or false')
+  const names = ['retries', 'minDelay', 'maxDelay', 'maxRetryAfter'] as const
+  refuseUnknownKeys(raw, { keys: names }, 'retry', fail)
+  const [retries, minDelay, maxDelay, maxRetryAfter] = names.map((name) =>
+    optionalInteger(raw[name], `retry.${name}`, fail, { min: 0, fallback: DEFAULT_RETRY_POLICY[name] }),
+  ) as [number, number, number, number]
+  if (minDelay > maxDelay) throw fail('retry.minDelay', `must not exceed retry.maxDelay (${maxDelay})`)
+  return Object.freeze({ retries, minDelay, maxDelay, maxRetryAfter })
 }
 
 /**
