@@ -58,12 +58,15 @@ export interface SourceFile {
   readonly text: string
 }
 
-function declaredDependencies(packageDir: string): Set<string> {
-  const manifest = JSON.parse(readFileSync(join(repoRoot, packageDir, 'package.json'), 'utf8'))
-  return new Set([
+/** What a layer may import by bare name: its package's dependencies and peers, less `notFor`. */
+function allowedDependencies(layer: Layer): Set<string> {
+  const manifest = JSON.parse(readFileSync(join(repoRoot, layer.packageJson, 'package.json'), 'utf8'))
+  const names = new Set<string>([
     ...Object.keys(manifest.dependencies ?? {}),
     ...Object.keys(manifest.peerDependencies ?? {}),
   ])
+  for (const name of layer.notFor ?? []) names.delete(name)
+  return names
 }
 
 /** `@scope/name/sub` → `@scope/name`, `name/sub` → `name`. */
@@ -79,14 +82,19 @@ function isBuiltin(specifier: string): boolean {
 /** Every import of `file` that its layer does not allow, as readable lines. */
 export function violations(files: readonly SourceFile[]): string[] {
   const problems: string[] = []
+  // One package.json read per layer, not per file.
+  const allowed = new Map<Layer, Set<string>>()
   for (const file of files) {
     const layer = LAYERS.find((l) => file.path.startsWith(`${l.dir}/`))
     if (layer === undefined) {
       problems.push(`${file.path}: not in any known layer`)
       continue
     }
-    const dependencies = declaredDependencies(layer.packageJson)
-    for (const name of layer.notFor ?? []) dependencies.delete(name)
+    let dependencies = allowed.get(layer)
+    if (dependencies === undefined) {
+      dependencies = allowedDependencies(layer)
+      allowed.set(layer, dependencies)
+    }
     // preProcessFile sees static imports, `export … from`, `import type` and dynamic import().
     const { importedFiles } = ts.preProcessFile(file.text, true, true)
     for (const { fileName: specifier } of importedFiles) {

@@ -60,7 +60,7 @@ export interface ClientConfig {
 }
 
 /** A timeout every timer accepts: a positive integer number of milliseconds (setTimeout's range). */
-export const TIMEOUT_RANGE = { min: 1, max: MAX_TIMEOUT } as const
+const TIMEOUT_RANGE = { min: 1, max: MAX_TIMEOUT } as const
 
 /** `timeout` as the constructor and every call check it, or `fallback` when absent. */
 export function resolveTimeout(
