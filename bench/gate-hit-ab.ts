@@ -15,6 +15,7 @@
  * Environment: AB_ROUNDS (default 6), AB_CALLS (per round and tree, default 2,000,000).
  */
 import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -92,21 +93,24 @@ async function measure(src: string, calls: number): Promise<void> {
     floor: undefined,
     chain: 'ethereum',
   }
-  const hook = createGateHook(
-    {
-      options,
-      verify: async () => claims,
-      peek: (t: string) => cache.peek(t),
-      authorizer: {},
-    },
-    {
-      requirements: Object.freeze({}),
-      chain: 'ethereum',
-      optional: false,
-      revalidate: false,
-      incremental: undefined,
-    },
-  )
+  const context = {
+    options,
+    verify: async () => claims,
+    peek: (t: string) => cache.peek(t),
+    authorizer: {},
+  }
+  const resolved = {
+    requirements: Object.freeze({}),
+    chain: 'ethereum',
+    optional: false,
+    revalidate: false,
+    incremental: undefined,
+  }
+  // Trees from issue 12 on build the gate in picket-core/server and wrap it in the Fastify hook.
+  const shared = `${src}/packages/core/src/server/gate.ts`
+  const hook = existsSync(shared)
+    ? createGateHook((await import(shared)).createGate(context, resolved))
+    : createGateHook(context, resolved)
   const authorization = `Bearer ${token}`
   const request = {
     headers: { authorization },

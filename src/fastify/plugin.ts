@@ -1,21 +1,12 @@
-import type { FastifyInstance, RouteOptions } from 'fastify'
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import type { AccessTokenPayload, TokenVerifier } from 'picket-core'
-import {
-  canonicalTokenProblem,
-  createLocalVerifier,
-  InvalidTokenError,
-  VerifiedTokenCache,
-} from 'picket-core'
 import type { PicketClient } from 'picket-core/client'
-import { createRemoteVerifier } from 'picket-core/client'
-import { isAllowedDomain } from './allowed-domain.js'
-import { createAuthorizer } from './authorizer.js'
+import { createPicketEngine, type PicketEngine } from 'picket-core/server'
 import type { PicketDecorator } from './declarations.js'
-import { headersOf, optionsError } from './errors.js'
-import { createGateHook, type GateContext, type GateHook } from './gate.js'
+import { headersOf, optionsError, refusals } from './errors.js'
+import { createGateHook, type GateHook } from './gate.js'
 import { registerHelperRoutes } from './helper-routes.js'
-import { type PicketPluginOptions, type ResolvedOptions, resolveOptions } from './options.js'
+import { type PicketPluginOptions, resolveOptions } from './options.js'
 import { type PicketRouteConfig, resolveGate } from './route-config.js'
 import {
   asksForGate,
@@ -25,41 +16,7 @@ import {
   REGISTRATION,
   registryOf,
 } from './route-registry.js'
-
-/** How long a refused token is remembered (a flood of one bad token costs one verification). */
-const REFUSAL_TTL_MS = 10_000
-
-function createVerifier(options: ResolvedOptions): TokenVerifier {
-  if (options.verify) return createLocalVerifier(options.verify)
-  return createRemoteVerifier(
-    options.client,
-    options.audience === undefined ? {} : { audience: options.audience },
-  )
-}
-
-/**
- * The checks a token must pass before its claims are trusted (and cached): verification, one
- * canonical spelling (no base64url or ECDSA malleability, which would give one token many cache
- * keys), and the site it was signed in on. All run when a token enters the cache, never on a hit.
- */
-function createTokenCheck(options: ResolvedOptions, verifier: TokenVerifier) {
-  const { allowedDomains, acceptTokensWithoutDomain } = options
-  return async (token: string): Promise<AccessTokenPayload> => {
-    const problem = canonicalTokenProblem(token)
-    if (problem) throw new InvalidTokenError(problem)
-    const claims = await verifier.verify(token)
-    if (allowedDomains) {
-      if (claims.domain === undefined) {
-        if (!acceptTokensWithoutDomain) {
-          throw new InvalidTokenError('the token names no site it was signed in on (no domain claim)')
-        }
-      } else if (!isAllowedDomain(claims.domain, allowedDomains)) {
-        throw new InvalidTokenError(`the token was signed in on another site (${claims.domain})`)
-      }
-    }
-    return claims
-  }
-}
+import { fastifyRequestAccess } from './token-access.js'
 
 /** Puts our gate first in the route's hook list, so the route's own hooks see `picketUser`. */
 function prependHook(
@@ -133,29 +90,20 @@ async function picketPlugin(fastify: FastifyInstance, rawOptions: PicketPluginOp
   const registration = {}
   Object.defineProperty(fastify, REGISTRATION, { value: registration, enumerable: false })
 
-  const verifier = createVerifier(options)
-  const checkToken = createTokenCheck(options, verifier)
-  const cache =
-    options.cache === false
-      ? undefined
-      : new VerifiedTokenCache({ ...options.cache, refusalTtl: REFUSAL_TTL_MS })
-  const verify = cache ? (token: string) => cache.get(token, checkToken) : checkToken
-  const context: GateContext = {
+  const engine: PicketEngine<FastifyRequest> = createPicketEngine({
     options,
-    verify,
-    ...(cache ? { peek: (token: string) => cache.peek(token) } : {}),
-    authorizer: createAuthorizer({
-      client: options.client,
-      verifyIssuedToken: verify,
-      cache: options.revalidateCache,
-      realm: options.realm,
+    refusals,
+    access: fastifyRequestAccess,
+    log: (request) => ({
+      debug: (message) => request.log.debug(message),
+      error: (object, message) => request.log.error(object, message),
     }),
-  }
+  })
 
   function gate(config: PicketRouteConfig = true): GateHook {
     const resolved = resolveGate(config, 'gate()', options.chain)
     if (!resolved) throw optionsError('gate()', 'gate(false) gates nothing: leave the hook out instead')
-    const hook = createGateHook(context, resolved)
+    const hook = createGateHook(engine.gate(resolved))
     // A scope-wide gate steps aside for routes that opt out with `config.picket: false`.
     return function picketScopeGate(request, reply, done) {
       if (request.routeOptions.config.picket === false) return done()
@@ -176,7 +124,7 @@ async function picketPlugin(fastify: FastifyInstance, rawOptions: PicketPluginOp
     const picket = route.config!.picket
     const resolved = resolveGate(picket, 'config.picket', options.chain, `${route.method} ${route.url}`)
     if (!resolved) return
-    const hook = createGateHook(context, resolved)
+    const hook = createGateHook(engine.gate(resolved))
     prependHook(route, options.hook, hook)
     const mark: GateMark = { registration, hook, hookName: options.hook, picket }
     route.config = { ...route.config, [GATE_MARK]: mark } as typeof route.config
@@ -212,51 +160,24 @@ async function picketPlugin(fastify: FastifyInstance, rawOptions: PicketPluginOp
     )
   }
 
-  if (verifier.warmUp) watchKeySet(fastify, verifier, cache, options)
-
-  registerHelperRoutes(fastify, options, verify)
-}
-
-/**
- * Fetches the key set once at startup (a JWKS URL that does not work is named in the log now,
- * not discovered through 503s; startup still succeeds and requests fail closed until it works),
- * then again every `verify.maxAge`: a key removed from the set stops verifying within that time,
- * and cached tokens signed with it are dropped at the refresh that finds it gone.
- */
-function watchKeySet(
-  fastify: FastifyInstance,
-  verifier: TokenVerifier,
-  cache: VerifiedTokenCache | undefined,
-  options: ResolvedOptions,
-): void {
-  let timer: NodeJS.Timeout | undefined
-  const refresh = async () => {
-    try {
-      const kids = await verifier.refreshKeys!()
-      const dropped = cache?.retainKeys((kid) => kids.has(kid)) ?? 0
-      if (dropped > 0) {
-        fastify.log.info(`fastify-picket: dropped ${dropped} cached token(s) whose signing key left the JWKS`)
-      }
-    } catch (error) {
-      fastify.log.warn(
-        { err: error },
-        `fastify-picket: ${(error as Error).message}; the keys held stay in use`,
+  if (options.verify) {
+    // Fetched at startup (a JWKS URL that does not work is named in the log now; startup still
+    // succeeds and requests fail closed until it works), then every `verify.maxAge`.
+    let keySet: ReturnType<typeof engine.watchKeySet> | undefined
+    fastify.addHook('onReady', async () => {
+      keySet = engine.watchKeySet(
+        {
+          info: (message) => fastify.log.info(message),
+          warn: (object, message) => fastify.log.warn(object, message),
+        },
+        'fastify-picket',
       )
-    }
+      await keySet.ready
+    })
+    fastify.addHook('onClose', async () => keySet?.stop())
   }
-  fastify.addHook('onReady', async () => {
-    try {
-      await verifier.warmUp!()
-    } catch (error) {
-      fastify.log.warn(
-        { err: error },
-        `fastify-picket: ${(error as Error).message}; gated requests answer 503 until it can be fetched`,
-      )
-    }
-    timer = setInterval(refresh, options.verify!.maxAge)
-    timer.unref()
-  })
-  fastify.addHook('onClose', async () => clearInterval(timer))
+
+  registerHelperRoutes(fastify, options, engine)
 }
 
 /**

@@ -40,7 +40,19 @@ const LAYERS: readonly Layer[] = [
     relativeTo: ['packages/core/src/core'],
     workspace: [],
   },
-  { dir: 'src/fastify', packageJson: '.', relativeTo: [], workspace: ['picket-core', 'picket-core/client'] },
+  // What both adapters share: it may use core and the client, never a framework.
+  {
+    dir: 'packages/core/src/server',
+    packageJson: 'packages/core',
+    relativeTo: ['packages/core/src/core', 'packages/core/src/client'],
+    workspace: [],
+  },
+  {
+    dir: 'src/fastify',
+    packageJson: '.',
+    relativeTo: [],
+    workspace: ['picket-core', 'picket-core/client', 'picket-core/server'],
+  },
   { dir: 'src/core', packageJson: '.', relativeTo: [], workspace: ['picket-core'] },
   { dir: 'src/client', packageJson: '.', relativeTo: [], workspace: ['picket-core/client'] },
   {

@@ -379,11 +379,11 @@ t.test('the plugin declares its name and Fastify version', async (t) => {
 })
 
 t.test('allowedDomains RegExps match whole domains; list entries are unique and capped', async (t) => {
-  const { isAllowedDomain } = await import('../../src/fastify/allowed-domain.js')
-  const { resolveAllowedDomains } = await import('../../src/fastify/domain-options.js')
+  const { isAllowedDomain, resolveAllowedDomains } = await import('picket-core/server')
   const domains = resolveAllowedDomains(
     [/example\.com/, /^app\.example\.org|api\.example\.org$/g],
     'allowedDomains',
+    (path, problem) => new Error(`${path}: ${problem}`),
   )
   t.ok(isAllowedDomain('example.com', domains))
   t.notOk(isAllowedDomain('example.com.attacker.net', domains), 'no unanchored end')

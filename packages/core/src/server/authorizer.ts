@@ -1,7 +1,8 @@
-import type { AccessTokenPayload, Requirements } from 'picket-core'
-import { requirementsKey, SingleFlightCache, tokenCacheKey } from 'picket-core'
-import type { PicketClient } from 'picket-core/client'
-import { PicketAPIError } from 'picket-core/client'
+import type { PicketClient } from '../client/index.js'
+import { PicketAPIError } from '../client/index.js'
+import type { AccessTokenPayload, Requirements } from '../core/index.js'
+import { requirementsKey, SingleFlightCache, tokenCacheKey } from '../core/index.js'
+import type { Refusals } from './refusals.js'
 import { toClientError } from './upstream.js'
 
 export type AuthzOutcome =
@@ -26,8 +27,9 @@ export function createAuthorizer(options: {
   verifyIssuedToken: (token: string) => Promise<AccessTokenPayload>
   cache: { max: number; ttl: number }
   realm: string
+  refusals: Refusals
 }): Authorizer {
-  const { client, realm } = options
+  const { client, realm, refusals } = options
   const answers = new SingleFlightCache<AuthzOutcome>({ max: options.cache.max })
 
   const keyOf = (token: string, requirements: Requirements, revalidate: boolean) =>
@@ -50,7 +52,7 @@ export function createAuthorizer(options: {
         if (error instanceof PicketAPIError && (error.status === 403 || error.status === 400)) {
           return { value: { granted: false, reason: error.msg }, ttl: options.cache.ttl }
         }
-        throw toClientError(error, realm)
+        throw toClientError(error, refusals, realm)
       }
     })
   }

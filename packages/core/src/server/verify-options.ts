@@ -1,4 +1,5 @@
 import type { JSONWebKeySet } from 'jose'
+import type { ConfigErrorFactory } from '../core/index.js'
 import {
   childPath,
   closestKey,
@@ -12,8 +13,7 @@ import {
   refuseUndefinedValues,
   refuseUnknownKeys,
   requiredString,
-} from 'picket-core'
-import { optionsError as fail } from './errors.js'
+} from '../core/index.js'
 
 /** Local verification against the authority's published keys (no network per request). */
 export interface VerifyOptions {
@@ -78,7 +78,7 @@ const MAX_TIMER_MS = 2_147_483_647
  * A key set given as an object: public keys only. A symmetric (`oct`) key would let anyone who
  * reads the configuration mint tokens, and a private key (`d`) does not belong in a verifier.
  */
-function resolveKeySet(value: Record<string, unknown>): JSONWebKeySet {
+function resolveKeySet(value: Record<string, unknown>, fail: ConfigErrorFactory): JSONWebKeySet {
   const path = 'verify.jwks'
   const keySet = expectRecord(value, path, fail, 'a key set ({ keys: [...] })')
   refuseUnknownKeys(keySet, { keys: ['keys'] }, path, fail)
@@ -100,7 +100,7 @@ function resolveKeySet(value: Record<string, unknown>): JSONWebKeySet {
   return keySet as unknown as JSONWebKeySet
 }
 
-function resolveAlgorithms(value: unknown): string[] {
+function resolveAlgorithms(value: unknown, fail: ConfigErrorFactory): string[] {
   const path = 'verify.algorithms'
   if (!Array.isArray(value) || value.length === 0) {
     throw fail(
@@ -127,7 +127,11 @@ function resolveAlgorithms(value: unknown): string[] {
   return value as string[]
 }
 
-export function resolveVerify(value: unknown, audience: unknown): ResolvedVerifyOptions | undefined {
+export function resolveVerify(
+  value: unknown,
+  audience: unknown,
+  fail: ConfigErrorFactory,
+): ResolvedVerifyOptions | undefined {
   if (value === undefined) return undefined
   const verify = expectRecord(value, 'verify', fail, '{ jwks, audience, issuer? }')
   refuseUnknownKeys(verify, VERIFY, 'verify', fail)
@@ -139,7 +143,7 @@ export function resolveVerify(value: unknown, audience: unknown): ResolvedVerify
   if (typeof verify.jwks === 'string' || verify.jwks instanceof URL) {
     jwks = httpUrl(verify.jwks, 'verify.jwks', fail)
   } else if (isRecord(verify.jwks)) {
-    jwks = resolveKeySet(verify.jwks)
+    jwks = resolveKeySet(verify.jwks, fail)
   } else {
     throw fail(
       'verify.jwks',
@@ -157,7 +161,7 @@ export function resolveVerify(value: unknown, audience: unknown): ResolvedVerify
   }
   const issuer = optionalString(verify.issuer, 'verify.issuer', fail)
   if (issuer !== undefined) resolved.issuer = issuer
-  if (verify.algorithms !== undefined) resolved.algorithms = resolveAlgorithms(verify.algorithms)
+  if (verify.algorithms !== undefined) resolved.algorithms = resolveAlgorithms(verify.algorithms, fail)
   if (verify.clockTolerance !== undefined) {
     resolved.clockTolerance = optionalInteger(verify.clockTolerance, 'verify.clockTolerance', fail, {
       min: 0,

@@ -1,11 +1,11 @@
+import type { ConfigErrorFactory } from '../core/index.js'
 import {
   describeValue,
   expectRecord,
   optionalInteger,
   refuseUndefinedValues,
   refuseUnknownKeys,
-} from 'picket-core'
-import { optionsError as fail } from './errors.js'
+} from '../core/index.js'
 
 /** At most `max` requests per `timeWindow` milliseconds. */
 export interface RateLimitWindow {
@@ -43,6 +43,7 @@ function resolveWindow(
   value: unknown,
   path: string,
   fallback: RateLimitWindow | false,
+  fail: ConfigErrorFactory,
 ): RateLimitWindow | false {
   if (value === undefined) return fallback
   if (value === false) return false
@@ -59,7 +60,11 @@ function resolveWindow(
   }
 }
 
-export function resolveRateLimit(value: unknown, path: string): ResolvedRateLimit | false {
+export function resolveRateLimit(
+  value: unknown,
+  path: string,
+  fail: ConfigErrorFactory,
+): ResolvedRateLimit | false {
   if (value === undefined) return DEFAULT_RATE_LIMIT
   if (value === false) return false
   const options = expectRecord(value, path, fail, '{ perIp?, perWallet?, redis? } or false')
@@ -69,8 +74,8 @@ export function resolveRateLimit(value: unknown, path: string): ResolvedRateLimi
     throw fail(`${path}.redis`, `must be an ioredis client, got ${describeValue(options.redis)}`)
   }
   return {
-    perIp: resolveWindow(options.perIp, `${path}.perIp`, DEFAULT_RATE_LIMIT.perIp),
-    perWallet: resolveWindow(options.perWallet, `${path}.perWallet`, DEFAULT_RATE_LIMIT.perWallet),
+    perIp: resolveWindow(options.perIp, `${path}.perIp`, DEFAULT_RATE_LIMIT.perIp, fail),
+    perWallet: resolveWindow(options.perWallet, `${path}.perWallet`, DEFAULT_RATE_LIMIT.perWallet, fail),
     redis: options.redis,
   }
 }

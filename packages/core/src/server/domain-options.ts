@@ -1,5 +1,5 @@
-import { describeValue, isHostPort } from 'picket-core'
-import { optionsError as fail } from './errors.js'
+import type { ConfigErrorFactory } from '../core/index.js'
+import { describeValue, isHostPort } from '../core/index.js'
 
 /** SIWE domains (host[:port]) a server accepts: strings, RegExps (matched against the whole domain), or a function. */
 export type AllowedDomains = ReadonlyArray<string | RegExp> | ((domain: string) => boolean)
@@ -10,7 +10,11 @@ export type AllowedDomains = ReadonlyArray<string | RegExp> | ((domain: string) 
  * `^(?:…)$`: `/example\.com/` does not match `example.com.attacker.net`, and an alternation such
  * as `/^a\.com|b\.com$/` cannot leave one side unanchored.
  */
-export function resolveAllowedDomains(value: unknown, path: string): AllowedDomains {
+export function resolveAllowedDomains(
+  value: unknown,
+  path: string,
+  fail: ConfigErrorFactory,
+): AllowedDomains {
   if (typeof value === 'function') return value as AllowedDomains
   if (!Array.isArray(value) || value.length === 0) {
     throw fail(

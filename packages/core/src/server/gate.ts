@@ -1,0 +1,173 @@
+import type { AccessTokenPayload, Requirements, ResolvedGate } from '../core/index.js'
+import { claimsSatisfy, isEmptyRequirements, requirementsRefusal } from '../core/index.js'
+import type { Authorizer } from './authorizer.js'
+import type { ResolvedServerOptions } from './options.js'
+import type { Refusals } from './refusals.js'
+import { type RequestAccess, readRequestToken } from './token-source.js'
+import { toGateError } from './upstream.js'
+
+/** Response header that carries a token minted by incremental authorization or revalidation. */
+export const NEW_TOKEN_HEADER = 'picket-access-token'
+
+/** The log calls the gate makes (pino's and console's shapes both fit). */
+export interface GateLogger {
+  debug(message: string): void
+  error(object: unknown, message: string): void
+}
+
+export interface GateContext<Req> {
+  options: ResolvedServerOptions<Req>
+  refusals: Refusals
+  access: RequestAccess<Req>
+  /** Verified claims for a token (through the cache when it is on), domain policy applied. */
+  verify(token: string): Promise<AccessTokenPayload>
+  /** Verified claims already in the cache, synchronously (absent when the cache is off). */
+  peek?: ((token: string) => AccessTokenPayload | undefined) | undefined
+  authorizer: Authorizer
+  log(request: Req): GateLogger
+}
+
+/** What a gate let through: the token (a new one when `minted`) and its verified claims. */
+export interface GateOutcome {
+  token: string
+  claims: AccessTokenPayload
+  /** The token was minted for this request (incremental authorization, revalidation). */
+  minted: boolean
+}
+
+export interface Gate<Req> {
+  /**
+   * The synchronous cache-hit test, or `undefined` where this gate has none (cookie, revocation
+   * check, revalidation, cache off): the claims of a cached token that meets every check from
+   * the token alone, else `undefined` (then call `check`). The adapter passes only a token from
+   * `bearerCandidate`.
+   */
+  readonly provenHit: ((token: string) => AccessTokenPayload | undefined) | undefined
+  /**
+   * The whole check. Resolves with the outcome, or `undefined` for an anonymous request to an
+   * optional gate; rejects with the adapter's refusal (401/403/503…).
+   */
+  check(request: Req): Promise<GateOutcome | undefined>
+}
+
+/** One set of requirements a request must meet, on one chain. */
+interface Check {
+  readonly requirements: Requirements
+  readonly chain: string
+  /** The 403 wording for this check (one per cause). */
+  readonly refusal: string
+}
+
+function checkOf(gate: ResolvedGate): Check | undefined {
+  if (isEmptyRequirements(gate.requirements)) return undefined
+  return {
+    requirements: gate.requirements,
+    chain: gate.chain,
+    refusal: requirementsRefusal(gate.requirements),
+  }
+}
+
+/** The token proves the check by itself: minted on its chain, its claims meet the requirements. */
+function proves(claims: AccessTokenPayload, check: Check): boolean {
+  return claims.chain === check.chain && claimsSatisfy(claims, check.requirements)
+}
+
+/**
+ * A route gate, the same for every adapter. A request must meet the registration's own
+ * requirements (`floor`, the login rules) and the route's. It never answers a request: it
+ * resolves with what it let through, or rejects with the adapter's own typed refusal.
+ */
+export function createGate<Req>(context: GateContext<Req>, gate: ResolvedGate): Gate<Req> {
+  const { options, authorizer, refusals } = context
+  const { realm } = options
+  const incremental = gate.incremental ?? options.incremental
+  const floor = options.floor ? checkOf(options.floor) : undefined
+  const route = checkOf(gate)
+  // Checks decided from the token; a revalidating route's own check always asks the chain.
+  const fromToken = [floor, gate.revalidate ? undefined : route].filter((c): c is Check => c !== undefined)
+
+  /**
+   * A gate's requirements apply to one chain: a token minted on another can prove nothing there,
+   * and `/authz` would read the token's chain, not the gate's. Refused with a message that says so.
+   */
+  function assertChain(claims: AccessTokenPayload, check: Check): void {
+    if (claims.chain !== check.chain) {
+      throw refusals.insufficient(
+        realm,
+        `this route's requirements apply to ${check.chain}, but the token was signed in on ${claims.chain}`,
+      )
+    }
+  }
+
+  /**
+   * Runs the user's revocation check. If it throws (its store is down), the request fails
+   * closed with 503 rather than a 500: the client did nothing wrong and may retry.
+   */
+  async function isRevoked(claims: AccessTokenPayload, request: Req): Promise<boolean> {
+    try {
+      return await options.isRevoked!(claims, request)
+    } catch (error) {
+      // An error that carries its own status (e.g. the Redis list's 503) is meant as the answer.
+      if (typeof (error as { statusCode?: unknown }).statusCode === 'number') throw error
+      context.log(request).error({ err: error }, 'picket: isRevoked threw; refusing with 503')
+      throw refusals.unavailable('the revocation check failed', 5, error)
+    }
+  }
+
+  async function check(request: Req): Promise<GateOutcome | undefined> {
+    let token = await readRequestToken(request, context.access, options, refusals)
+    if (token === undefined) {
+      if (gate.optional) return undefined
+      throw refusals.noToken(realm)
+    }
+    let claims: AccessTokenPayload
+    try {
+      claims = await context.verify(token)
+    } catch (error) {
+      throw toGateError(error, refusals, realm)
+    }
+    if (options.isRevoked && (await isRevoked(claims, request))) {
+      throw refusals.invalidToken(realm, 'the token has been revoked')
+    }
+    let minted = false
+    for (const current of fromToken) {
+      if (proves(claims, current)) continue
+      assertChain(claims, current)
+      if (!incremental) throw refusals.insufficient(realm, current.refusal)
+      const outcome = await authorizer.incremental(token, current.requirements)
+      if (!outcome.granted) {
+        context.log(request).debug(`picket: /authz refused the wallet: ${outcome.reason}`)
+        throw refusals.insufficient(realm, current.refusal)
+      }
+      ;({ claims, accessToken: token } = outcome)
+      minted = true
+    }
+    if (gate.revalidate && route) {
+      assertChain(claims, route)
+      const outcome = await authorizer.revalidate(token, route.requirements)
+      if (!outcome.granted) {
+        context.log(request).debug(`picket: /authz (revalidate) refused the wallet: ${outcome.reason}`)
+        throw refusals.insufficient(realm, route.refusal)
+      }
+      minted ||= outcome.accessToken !== token
+      ;({ claims, accessToken: token } = outcome)
+    }
+    return { token, claims, minted }
+  }
+
+  // The common case answered synchronously: one bearer header whose token is in the cache and
+  // already meets the route. Not with a cookie (header/cookie conflicts need the full read), a
+  // revocation check (it may be async) or revalidation (always asks the chain).
+  const peek = options.cookie || options.isRevoked || gate.revalidate ? undefined : context.peek
+  const provenHit =
+    peek === undefined
+      ? undefined
+      : (token: string): AccessTokenPayload | undefined => {
+          const claims = peek(token)
+          if (claims === undefined) return undefined
+          for (const current of fromToken) if (!proves(claims, current)) return undefined
+          return claims
+        }
+
+  return { provenHit, check }
+}
