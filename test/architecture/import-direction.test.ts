@@ -53,6 +53,12 @@ const LAYERS: readonly Layer[] = [
     relativeTo: [],
     workspace: ['picket-core', 'picket-core/client', 'picket-core/server'],
   },
+  {
+    dir: 'packages/express/src',
+    packageJson: 'packages/express',
+    relativeTo: [],
+    workspace: ['picket-core', 'picket-core/client', 'picket-core/server'],
+  },
   { dir: 'src/core', packageJson: '.', relativeTo: [], workspace: ['picket-core'] },
   { dir: 'src/client', packageJson: '.', relativeTo: [], workspace: ['picket-core/client'] },
   {
@@ -63,7 +69,7 @@ const LAYERS: readonly Layer[] = [
   },
 ]
 
-const WORKSPACE_NAMES = ['fastify-picket', 'picket-core', 'picket-authority']
+const WORKSPACE_NAMES = ['fastify-picket', 'express-picket', 'picket-core', 'picket-authority']
 
 export interface SourceFile {
   readonly path: string

@@ -6,7 +6,7 @@
 import Fastify from 'fastify'
 import picket, { NEW_TOKEN_HEADER } from 'fastify-picket'
 import t from 'tap'
-import { ISSUER, PROJECT, startStack } from './support/stack.js'
+import { ISSUER, PROJECT, startStack } from '../support/stack.js'
 
 const stack = await startStack()
 t.teardown(() => stack.close())

@@ -7,7 +7,7 @@ import picket, { type PicketPluginOptions } from 'fastify-picket'
 import { importJWK, SignJWT } from 'jose'
 import t from 'tap'
 import { withLowS } from '../../packages/core/src/core/bearer-token.js'
-import { PROJECT, type Stack, startStack } from './support/stack.js'
+import { PROJECT, type Stack, startStack } from '../support/stack.js'
 
 const stack: Stack = await startStack()
 t.teardown(() => stack.close())

@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import picket, { type PicketPluginOptions } from 'fastify-picket'
 import { createSigningMessage } from 'picket-core'
 import t from 'tap'
-import { DOMAIN, PROJECT, startStack } from './support/stack.js'
+import { DOMAIN, PROJECT, startStack } from '../support/stack.js'
 
 const stack = await startStack()
 t.teardown(() => stack.close())

@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import picket, { PicketOptionsError } from 'fastify-picket'
 import { PicketClient } from 'picket-core/client'
 import t from 'tap'
-import { PROJECT, startStack } from './support/stack.js'
+import { PROJECT, startStack } from '../support/stack.js'
 
 const stack = await startStack()
 t.teardown(() => stack.close())

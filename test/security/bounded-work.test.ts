@@ -23,7 +23,7 @@ import { createRedisNonceStore } from '../../packages/authority/src/nonces/redis
 import { NonceStoreFullError } from '../../packages/authority/src/nonces/store.js'
 import { prepareSiweLogin } from '../../tools/siwe-login.js'
 import { startSolanaRpcServer } from '../authority/chains/fixtures/solana-rpc-server.js'
-import { DOMAIN, PROJECT, startStack } from '../fastify/support/stack.js'
+import { DOMAIN, PROJECT, startStack } from '../support/stack.js'
 import { startRedisServer } from '../support/redis-server.js'
 
 const stack = await startStack()

@@ -71,11 +71,30 @@ export function parseGateConfig(
   fail: ConfigErrorFactory,
   defaultChain: string,
 ): ResolvedGate | false {
+  return parseGate(config, path, fail, defaultChain) as ResolvedGate | false
+}
+
+/**
+ * Checks a gate before the chain it defaults to is known (Express's `requireWallet()` is written
+ * before the app's `picket()` options are in reach): every rule of `parseGateConfig` runs, with
+ * the requirements' chain family inferred from their fields unless the gate names its chain.
+ * The gate is parsed again, with the adapter's chain, when it first meets a request.
+ */
+export function validateGateConfig(config: unknown, path: string, fail: ConfigErrorFactory): void {
+  parseGate(config, path, fail, undefined)
+}
+
+function parseGate(
+  config: unknown,
+  path: string,
+  fail: ConfigErrorFactory,
+  defaultChain: string | undefined,
+): ResolvedGate | false {
   if (config === false) return false
   if (config === true) {
     return Object.freeze({
       requirements: NO_REQUIREMENTS,
-      chain: defaultChain,
+      chain: defaultChain as string,
       optional: false,
       revalidate: false,
       incremental: undefined,
@@ -103,7 +122,12 @@ export function parseGateConfig(
     ? parseChainSlug(gate.chain, childPath(path, 'chain'), fail)
     : defaultChain
   const requirements = Object.hasOwn(gate, 'requirements')
-    ? parseGateRequirements(gate.requirements, childPath(path, 'requirements'), fail, chainTypeOf(chain))
+    ? parseGateRequirements(
+        gate.requirements,
+        childPath(path, 'requirements'),
+        fail,
+        chain === undefined ? undefined : chainTypeOf(chain),
+      )
     : NO_REQUIREMENTS
   const hasRequirements = Object.keys(requirements).length > 0
   if (revalidate && !hasRequirements) {
@@ -118,5 +142,5 @@ export function parseGateConfig(
       'needs requirements to authorize: add requirements or remove it',
     )
   }
-  return Object.freeze({ requirements, chain, optional, revalidate, incremental })
+  return Object.freeze({ requirements, chain: chain as string, optional, revalidate, incremental })
 }

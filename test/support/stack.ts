@@ -6,9 +6,9 @@ import type { JWK } from 'jose'
 import { generateSigningJwk, type RunningAuthority, startAuthority } from 'picket-authority'
 import { PicketClient } from 'picket-core/client'
 import { type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts'
-import type { AuthRequest, AuthResponse, RequirementsInput } from '../../../packages/core/src/core/types.js'
-import { type DevChain, startDevChain } from '../../../tools/devchain/index.js'
-import { prepareSiweLogin } from '../../../tools/siwe-login.js'
+import type { AuthRequest, AuthResponse, RequirementsInput } from '../../packages/core/src/core/types.js'
+import { type DevChain, startDevChain } from '../../tools/devchain/index.js'
+import { prepareSiweLogin } from '../../tools/siwe-login.js'
 
 export const PROJECT = {
   id: 'b2d7c3f0-6f4e-4d1a-9c33-5f0e2a8b7c61',
