@@ -10,7 +10,10 @@ import { PicketError, refusalBody } from './errors.js'
  */
 export function picketErrorHandler(): ErrorRequestHandler {
   return function picketErrors(error, _request, response, next) {
-    if (!(error instanceof PicketError) || response.headersSent) return next(error)
+    if (!(error instanceof PicketError) || response.headersSent) {
+      next(error)
+      return
+    }
     if (error.headers) response.set(error.headers)
     response.status(error.status).json(refusalBody(error))
   }

@@ -73,7 +73,10 @@ export function picket(options: PicketOptions): PicketMiddleware {
       setupProblem = firstRequest(request)
       if (setupProblem) logger.error(setupProblem.message)
     }
-    if (setupProblem) return next(setupProblem)
+    if (setupProblem) {
+      next(setupProblem)
+      return
+    }
     attachInstance(request, instance)
     request.picket = client
     request.picketUser = null
@@ -85,7 +88,8 @@ export function picket(options: PicketOptions): PicketMiddleware {
       if (claims !== undefined) {
         request.picketToken = token!
         request.picketUser = claims
-        return next()
+        next()
+        return
       }
     }
     identify.check(request).then(

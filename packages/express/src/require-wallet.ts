@@ -50,12 +50,16 @@ export function requireWallet(config: GateConfig = true): RequestHandler {
 
   const handler = function picketGate(request: Request, response: Response, next: NextFunction): void {
     const instance = instanceOf(request)
-    if (instance === undefined) return next(notMounted())
+    if (instance === undefined) {
+      next(notMounted())
+      return
+    }
     let gate: Gate<Request>
     try {
       gate = gateFor(instance)
     } catch (error) {
-      return next(error)
+      next(error)
+      return
     }
     const { provenHit } = gate
     if (provenHit) {
@@ -64,7 +68,8 @@ export function requireWallet(config: GateConfig = true): RequestHandler {
       if (claims !== undefined) {
         request.picketToken = token!
         request.picketUser = claims
-        return next()
+        next()
+        return
       }
     }
     gate.check(request).then((outcome) => {

@@ -59,14 +59,20 @@ const parseJson: Handler = (() => {
       )
     }
     json(request, response, (error?: unknown) => {
-      if (error === undefined) return next()
+      if (error === undefined) {
+        next()
+        return
+      }
       const type = (error as { type?: unknown }).type
       if (type === 'entity.too.large') {
         return next(
           refusals.payloadTooLarge(`the request body is larger than the limit of ${HELPER_BODY_LIMIT} bytes`),
         )
       }
-      if (type === 'entity.parse.failed') return next(refusals.badRequest('the body is not valid JSON'))
+      if (type === 'entity.parse.failed') {
+        next(refusals.badRequest('the body is not valid JSON'))
+        return
+      }
       next(refusals.badRequest((error as Error).message))
     })
   }
@@ -74,7 +80,10 @@ const parseJson: Handler = (() => {
 
 function validateBody(validate: ValidateFunction): Handler {
   return (request, _response, next) => {
-    if (validate(request.body)) return next()
+    if (validate(request.body)) {
+      next()
+      return
+    }
     next(refusals.badRequest(ajv.errorsText(validate.errors, { dataVar: 'body' })))
   }
 }
