@@ -1,10 +1,14 @@
 /**
- * `npm run demo`: starts the example in this process (free port, fresh chain), runs the scripted
- * story against it and exits 0 only if every step behaved.
+ * `npm run demo`: prints a picture of the flow, starts the example in this process (free port,
+ * fresh chain), runs the scripted story against it and exits 0 only if every step behaved. Each
+ * step is tagged as the picture is: [login], [token] (decided from the token alone) or [chain]
+ * (read from the chain through /authz).
  */
 import { start } from './app.js'
+import { FLOW_PICTURE, stepTag } from './flow-picture.js'
 import { runStory } from './story.js'
 
+console.log(`${FLOW_PICTURE}\n`)
 const example = await start({ port: 0 })
 console.log(`Example running at ${example.url} (chain ${example.chainSlug}, ${example.demo.chain.rpcUrl})`)
 let ok = false
@@ -15,8 +19,8 @@ try {
       act = step.act
       console.log(`\n${act}`)
     }
-    console.log(`${step.ok ? '✓' : '✗'} ${step.title}`)
-    console.log(`    ${step.detail}`)
+    console.log(`${step.ok ? '✓' : '✗'} ${stepTag(step.decidedBy)} ${step.title}`)
+    console.log(`            ${step.detail}`)
   })
   ok = result.ok
   const failed = result.steps.filter((step) => !step.ok).length

@@ -10,9 +10,21 @@ import type { RunningExample } from './app.js'
 import type { DemoWallet } from './demo-chain.js'
 import { type LoginBody, signLogin } from './siwe-login.js'
 
+/**
+ * What decided a step (the demo prints it as a tag, matching its opening picture):
+ *   login  signing in: the nonce, the wallet's signature, the login that returns an access token;
+ *   token  decided from the access token alone (signature and claims): no /authz, no chain read;
+ *   chain  the plugin asked /authz (incremental authorization or revalidation) and the authority
+ *          read the chain; also a step that only inspects the answer of such a request;
+ *   none   nothing was gated: the public route, the demo's own transfer on chain.
+ * test/examples/demo.test.ts watches each step's requests and fails if a tag is not true.
+ */
+export type Decision = 'login' | 'token' | 'chain' | 'none'
+
 export interface StoryStep {
   /** The part of the story the step belongs to. */
   act: string
+  decidedBy: Decision
   title: string
   ok: boolean
   /** What actually happened (status, message, the interesting part of the body). */
@@ -66,8 +78,8 @@ export async function runStory(
     return answer
   }
 
-  function step(title: string, ok: boolean, detail: string): boolean {
-    const done = { act, title, ok, detail }
+  function step(decidedBy: Decision, title: string, ok: boolean, detail: string): boolean {
+    const done = { act, decidedBy, title, ok, detail }
     steps.push(done)
     report(done)
     return ok
@@ -80,9 +92,15 @@ export async function runStory(
   }
 
   /** A gated call that must answer `status`. */
-  async function expectStatus(title: string, path: string, token: string | undefined, status: number) {
+  async function expectStatus(
+    decidedBy: Decision,
+    title: string,
+    path: string,
+    token: string | undefined,
+    status: number,
+  ) {
     const answer = await request('GET', path, token ? { token } : {})
-    step(title, answer.status === status, describe(answer))
+    step(decidedBy, title, answer.status === status, describe(answer))
     return answer
   }
 
@@ -91,7 +109,8 @@ export async function runStory(
       body: { chain: example.chainSlug, walletAddress: wallet.address },
     })
     const nonceDetail = `${nonce.status} nonce ${String(nonce.body.nonce)}, format ${String(nonce.body.format)}`
-    if (!step(`ask for a nonce for ${wallet.address}`, nonce.status === 200, nonceDetail)) return undefined
+    if (!step('login', `ask for a nonce for ${wallet.address}`, nonce.status === 200, nonceDetail))
+      return undefined
     const { message, body } = await signLogin({
       privateKey: wallet.privateKey,
       nonce: nonce.body as unknown as NonceResponse,
@@ -99,12 +118,13 @@ export async function runStory(
       chain: example.chainSlug,
       chainId: example.chainId,
     })
-    step('sign the SIWE message with the wallet key', true, message.split('\n')[0]!)
+    step('login', 'sign the SIWE message with the wallet key', true, message.split('\n')[0]!)
     const login = await request('POST', '/auth/login', { body })
     const token = typeof login.body.accessToken === 'string' ? login.body.accessToken : undefined
     const loginDetail = token ? `${login.status} access token ${token.slice(0, 24)}…` : describe(login)
     if (
       !step(
+        'login',
         'log in: the signature is exchanged for an access token',
         login.status === 200 && !!token,
         loginDetail,
@@ -118,42 +138,54 @@ export async function runStory(
   const holderSession = await signIn(holder)
   if (!holderSession) return { ok: false, steps }
   let token = holderSession.token
-  await expectStatus('public route: open to everyone', '/api/public', undefined, 200)
-  await expectStatus('members route without a token: 401', '/api/members', undefined, 401)
-  await expectStatus('members route with the token: 200', '/api/members', token, 200)
-  await expectStatus('allowlist route: the holder is listed', '/api/allowlist', token, 200)
+  await expectStatus('none', 'public route: open to everyone', '/api/public', undefined, 200)
+  await expectStatus('token', 'members route without a token: 401', '/api/members', undefined, 401)
+  await expectStatus('token', 'members route with the token: 200', '/api/members', token, 200)
+  await expectStatus('token', 'allowlist route: the holder is listed', '/api/allowlist', token, 200)
   const pass = await expectStatus(
+    'chain',
     'pass-holders route: 200 (incremental authorization)',
     '/api/pass-holders',
     token,
     200,
   )
   step(
+    'chain',
     'a new token carrying the pass balance came back',
     !!pass.newToken,
     pass.newToken ? 'picket-access-token set' : 'no new token',
   )
   token = pass.newToken ?? token
-  const coins = await expectStatus('coin-holders route (>= 50 COIN): 200', '/api/coin-holders', token, 200)
+  const coins = await expectStatus(
+    'chain',
+    'coin-holders route (>= 50 COIN): 200',
+    '/api/coin-holders',
+    token,
+    200,
+  )
   token = coins.newToken ?? token
   const again = await expectStatus(
+    'token',
     'pass-holders again with the new token: decided from the token',
     '/api/pass-holders',
     token,
     200,
   )
   step(
+    'token',
     'no /authz needed this time',
     !again.newToken,
     again.newToken ? 'a new token was minted again' : 'no new token',
   )
   step(
+    'token',
     'the token now carries both balances',
     JSON.stringify(claimsOf(token).tokenBalances).includes(example.demo.pass) &&
       JSON.stringify(claimsOf(token).tokenBalances).includes(example.demo.coin),
     JSON.stringify(claimsOf(token).tokenBalances),
   )
   await expectStatus(
+    'chain',
     'live pass route (revalidate, fresh chain read): 200',
     '/api/pass-holders/live',
     token,
@@ -162,30 +194,43 @@ export async function runStory(
 
   act = 'Replaying a login'
   const replay = await request('POST', '/auth/login', { body: holderSession.body })
-  step('the same signature submitted twice is refused', replay.status === 401, describe(replay))
+  step('login', 'the same signature submitted twice is refused', replay.status === 401, describe(replay))
 
   act = 'A wallet without the pass'
   const outsiderSession = await signIn(outsider)
   if (outsiderSession) {
     const other = outsiderSession.token
-    await expectStatus('outsider: members route is open to any signed-in wallet', '/api/members', other, 200)
-    await expectStatus('outsider: pass-holders route refuses (403)', '/api/pass-holders', other, 403)
     await expectStatus(
+      'token',
+      'outsider: members route is open to any signed-in wallet',
+      '/api/members',
+      other,
+      200,
+    )
+    await expectStatus('chain', 'outsider: pass-holders route refuses (403)', '/api/pass-holders', other, 403)
+    await expectStatus(
+      'chain',
       'outsider: coin-holders refuses: 10 COIN is not 50 (403)',
       '/api/coin-holders',
       other,
       403,
     )
-    await expectStatus('outsider: not on the allowlist (403)', '/api/allowlist', other, 403)
+    await expectStatus('token', 'outsider: not on the allowlist (403)', '/api/allowlist', other, 403)
   }
 
   act = 'Tokens that must not pass'
   const [header, , signature] = token.split('.')
   const forgedClaims = { ...claimsOf(token), walletAddress: outsider.address }
   const tampered = `${header}.${Buffer.from(JSON.stringify(forgedClaims)).toString('base64url')}.${signature}`
-  await expectStatus('a tampered token (payload edited) gets 401', '/api/members', tampered, 401)
+  await expectStatus('token', 'a tampered token (payload edited) gets 401', '/api/members', tampered, 401)
   const expired = await expiredCopyOf(token, example)
-  await expectStatus('an expired token (signed by the real key) gets 401', '/api/members', expired, 401)
+  await expectStatus(
+    'token',
+    'an expired token (signed by the real key) gets 401',
+    '/api/members',
+    expired,
+    401,
+  )
 
   act = 'The holder gives the pass away: the token still says 1, the chain says 0'
   await example.demo.chain.transferERC721(
@@ -195,14 +240,27 @@ export async function runStory(
     example.demo.passId,
   )
   step(
+    'none',
     'the holder transfers the pass to a friend (on chain)',
     true,
     `PASS #${example.demo.passId} → ${friend.address}`,
   )
   // Revalidation answers are reused for 1 s per token; wait that out.
   await new Promise((resolve) => setTimeout(resolve, 1100))
-  await expectStatus('pass-holders (from the token) still answers 200', '/api/pass-holders', token, 200)
-  await expectStatus('live pass route (revalidate) now refuses (403)', '/api/pass-holders/live', token, 403)
+  await expectStatus(
+    'token',
+    'pass-holders (from the token) still answers 200',
+    '/api/pass-holders',
+    token,
+    200,
+  )
+  await expectStatus(
+    'chain',
+    'live pass route (revalidate) now refuses (403)',
+    '/api/pass-holders/live',
+    token,
+    403,
+  )
 
   return { ok: steps.every((s) => s.ok), steps }
 }

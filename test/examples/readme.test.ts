@@ -6,7 +6,9 @@
  *   bash     each command is an npm script, an existing file, or the authority CLI with flags
  *            it declares, and each environment variable is one the code reads;
  *   mermaid  every `METHOD /path` in the diagram is a route of the token-gated example.
- * A block in any other language fails: nothing in the README goes unchecked.
+ * A block in any other language fails: nothing in the README goes unchecked. The picture of the
+ * flow (docs/flow.svg, shown from raw.githubusercontent.com so that npm's page renders it) is
+ * what scripts/flow-svg.ts draws, and names only routes that exist, like the Mermaid block.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -14,6 +16,7 @@ import { parseAuthorityConfig } from 'picket-authority'
 import t from 'tap'
 import ts from 'typescript'
 import { start } from '../../examples/token-gated-api/app.js'
+import { FLOW_SVG_PATH, flowSvg } from '../../scripts/flow-svg.js'
 
 const repoRoot = new URL('../../', import.meta.url).pathname
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8')
@@ -217,36 +220,88 @@ t.test('bash blocks: scripts, files, CLI flags and environment variables that ex
 
 // ---- mermaid ----------------------------------------------------------------------------------
 
-t.test('every route in the diagram exists in the token-gated example', async (t) => {
+t.test('every route in the diagram and in the flow picture exists in the token-gated example', async (t) => {
   const example = await start({ port: 0 })
   t.teardown(() => example.close())
   const diagrams = blocks.filter((b) => b.lang === 'mermaid')
   t.ok(diagrams.length >= 1)
-  for (const block of diagrams) {
-    const routes = [...block.code.matchAll(/\b(GET|POST) (\/[\w/.-]*)/g)]
-    t.ok(routes.length >= 4, `${where(block)} names routes`)
+  const picture = { name: 'docs/flow.svg', code: readFileSync(FLOW_SVG_PATH, 'utf8') }
+  for (const { name, code } of [...diagrams.map((b) => ({ name: where(b), code: b.code })), picture]) {
+    const routes = [...code.matchAll(/\b(GET|POST) (\/[\w/.-]*)/g)]
+    t.ok(routes.length >= 4, `${name} names routes`)
     for (const [, method, url] of routes) {
-      t.ok(example.app.hasRoute({ method: method as 'GET' | 'POST', url: url! }), `${method} ${url}`)
+      t.ok(example.app.hasRoute({ method: method as 'GET' | 'POST', url: url! }), `${name}: ${method} ${url}`)
     }
   }
 })
 
+// ---- the flow picture -------------------------------------------------------------------------
+
+t.test('docs/flow.svg is what scripts/flow-svg.ts draws, self-contained, on a white card', async (t) => {
+  const svg = readFileSync(FLOW_SVG_PATH, 'utf8')
+  t.equal(svg, flowSvg(), 'up to date: run `npx tsx scripts/flow-svg.ts` after editing the script')
+  t.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="(8\d\d|900)" /, '800 to 900 px wide')
+  t.match(svg, /<rect width="\d+" height="\d+" rx="\d+" fill="#ffffff"\/>/, 'a white background')
+  t.notMatch(svg, /<script|<image|<foreignObject|@import|@font-face|url\(|href=/i, 'nothing external')
+  t.match(svg, /decided from the token alone/)
+  t.match(svg, /read from the chain/)
+})
+
+t.test('the flow section shows the picture first, the Mermaid block folded under it', async (t) => {
+  const section = readme.slice(readme.indexOf('## The flow in 30 seconds\n'))
+  const lines = section.split('\n')
+  t.match(lines[2], /^!\[[^\]]+\]\(https:\/\/raw\.githubusercontent\.com\/.+\/main\/docs\/flow\.svg\)$/)
+  const details = section.indexOf(
+    '<details><summary>The same flow as a Mermaid diagram</summary>\n\n```mermaid\n',
+  )
+  t.ok(details > 0, 'the Mermaid block opens a <details>, after a blank line')
+  t.ok(section.indexOf('```\n\n</details>\n', details) > details, 'and closes it, after a blank line')
+})
+
+// npm shows README.md without the repository around it: a relative link must be a shipped file,
+// and an image must come from raw.githubusercontent.com (the repository's own page is HTML).
+const repository = packageJson.repository.url.replace(/^git\+/, '').replace(/\.git$/, '')
+const rawRepository = repository.replace(/^https:\/\/github\.com\//, 'https://raw.githubusercontent.com/')
+
+/** Why a README link (or image) would be broken on the registry page, or undefined when it works. */
+function linkProblem(target: string): string | undefined {
+  if (target.startsWith('#')) return undefined
+  let path: string | undefined
+  if (target.startsWith(`${repository}/`)) {
+    path = /^\/(?:blob|tree)\/main\/(.+)$/.exec(target.slice(repository.length))?.[1]
+    if (path === undefined) return 'not a file on the main branch'
+  } else if (target.startsWith('https://raw.githubusercontent.com/')) {
+    if (!target.startsWith(`${rawRepository}/main/`)) return `not under ${rawRepository}/main/`
+    path = target.slice(`${rawRepository}/main/`.length)
+  } else if (/^https?:/.test(target)) {
+    return undefined
+  } else {
+    if (!packageJson.files.includes(target)) return 'a relative link to a file the package does not ship'
+    path = target
+  }
+  return existsSync(join(repoRoot, path)) ? undefined : `no file ${path} in the repository`
+}
+
 t.test('links work on the registry page: to the repository, or to a file the package ships', async (t) => {
-  // npm shows README.md without the repository around it: a relative link must be a shipped file.
-  const repository = packageJson.repository.url.replace(/^git\+/, '').replace(/\.git$/, '')
+  t.equal(
+    linkProblem(`${rawRepository}/main/docs/no-such-picture.svg`),
+    'no file docs/no-such-picture.svg in the repository',
+    'the checker refuses a missing file',
+  )
+  t.equal(linkProblem(`${rawRepository}/develop/docs/flow.svg`), `not under ${rawRepository}/main/`)
+  t.equal(
+    linkProblem('https://raw.githubusercontent.com/someone/else/main/docs/flow.svg'),
+    `not under ${rawRepository}/main/`,
+  )
+  t.equal(linkProblem(`${repository}/blob/main/no-such-file.md`), 'no file no-such-file.md in the repository')
+  t.equal(linkProblem(`${rawRepository}/main/docs/flow.svg`), undefined)
   const links = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!)
   t.ok(
     links.some((l) => l.startsWith(`${repository}/`)),
     'links into the repository',
   )
+  t.ok(links.includes(`${rawRepository}/main/docs/flow.svg`), 'shows the flow picture')
   for (const target of links) {
-    if (target.startsWith('#')) continue
-    if (target.startsWith(`${repository}/`)) {
-      const path = /^\/(?:blob|tree)\/main\/(.+)$/.exec(target.slice(repository.length))?.[1]
-      t.ok(path !== undefined && existsSync(join(repoRoot, path)), `${target} names a file of the repository`)
-    } else if (!/^https?:/.test(target)) {
-      t.ok(packageJson.files.includes(target), `${target} is shipped in the package (files)`)
-      t.ok(existsSync(join(repoRoot, target)), `${target} exists`)
-    }
+    t.equal(linkProblem(target), undefined, target)
   }
 })
