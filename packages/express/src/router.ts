@@ -103,6 +103,14 @@ export function picketRouter(options: PicketRouterOptions = {}): Router {
     '{ maxMessageAge?, setCookie?, rateLimit? }',
   )
   refuseUnknownKeys(record, ROUTER, 'picketRouter()', fail)
+  // Every rule that does not depend on picket()'s options, now (a registration that has a cookie
+  // and allowedDomains stands in); the rest when the router meets its picket() instance.
+  resolveHelperRoutes(
+    record,
+    'picketRouter()',
+    { cookie: { name: 'session' }, allowedDomains: ['localhost'] },
+    fail,
+  )
   const rateLimits = resolveRateLimit(record.rateLimit, 'picketRouter().rateLimit', fail)
   if (rateLimits && rateLimits.redis !== undefined) {
     throw fail(
