@@ -35,7 +35,7 @@ const readPackageJson = (dir: string) =>
 const packageJson = readPackageJson('.')
 /** The workspace's published packages by name. */
 const workspacePackages = new Map(
-  ['.', 'packages/core', 'packages/authority'].map((dir) => [
+  ['.', 'packages/core', 'packages/express', 'packages/authority'].map((dir) => [
     readPackageJson(dir).name,
     readPackageJson(dir),
   ]),
