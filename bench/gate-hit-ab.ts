@@ -97,6 +97,9 @@ async function measure(src: string, calls: number): Promise<void> {
     options,
     verify: async () => claims,
     peek: (t: string) => cache.peek(t),
+    // Trees with the per-connection memo look entries up by key.
+    peekKey: (k: string) => cache.peekKey(k),
+    lastHits: new WeakMap(),
     authorizer: {},
   }
   const resolved = {
@@ -114,7 +117,7 @@ async function measure(src: string, calls: number): Promise<void> {
   const authorization = `Bearer ${token}`
   const request = {
     headers: { authorization },
-    raw: { rawHeaders: ['Host', '127.0.0.1', 'Authorization', authorization, 'Accept', '*/*'] },
+    raw: { socket: {}, rawHeaders: ['Host', '127.0.0.1', 'Authorization', authorization, 'Accept', '*/*'] },
     picketToken: null as string | null,
     picketUser: null as unknown,
   }

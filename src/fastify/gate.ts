@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { AccessTokenPayload, Requirements } from 'picket-core'
 import { claimsSatisfy } from 'picket-core'
-import { bearerCandidate, type Gate, NEW_TOKEN_HEADER } from 'picket-core/server'
+import { type Gate, NEW_TOKEN_HEADER } from 'picket-core/server'
 
 export { NEW_TOKEN_HEADER }
 
@@ -28,11 +28,10 @@ export function createGateHook(gate: Gate<FastifyRequest>): GateHook {
   const { provenHit } = gate
   return function picketGate(request, reply, done): void {
     if (provenHit) {
-      const token = bearerCandidate(request.headers.authorization, request.raw.rawHeaders)
-      const claims = token === undefined ? undefined : provenHit(token)
-      if (claims !== undefined) {
-        request.picketToken = token!
-        request.picketUser = claims
+      const hit = provenHit(request.headers.authorization, request.raw.rawHeaders, request.raw.socket)
+      if (hit !== undefined) {
+        request.picketToken = hit.token
+        request.picketUser = hit.claims
         done()
         return
       }

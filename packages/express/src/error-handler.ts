@@ -1,16 +1,37 @@
 import type { ErrorRequestHandler } from 'express'
-import { PicketError, refusalBody } from './errors.js'
+import { PicketError, PicketOptionsError, refusalBody } from './errors.js'
+import { instanceOf } from './instance.js'
 
 /**
  * An error handler that answers express-picket's refusals as JSON (`{ statusCode, code, error,
  * message }`, the Fastify plugin's shape) with their headers (RFC 6750 `WWW-Authenticate`,
- * `Retry-After`), and passes every other error on. Mount it after your routes:
+ * `Retry-After`), a setup mistake (`PicketOptionsError`) as a plain JSON 500, and passes every
+ * other error on. Mount it after your routes:
  * `app.use(picketErrorHandler())`. Without it Express's own handler still answers with the
  * refusal's status and headers, as HTML.
  */
 export function picketErrorHandler(): ErrorRequestHandler {
-  return function picketErrors(error, _request, response, next) {
-    if (!(error instanceof PicketError) || response.headersSent) {
+  return function picketErrors(error, request, response, next) {
+    if (response.headersSent) {
+      next(error)
+      return
+    }
+    if (error instanceof PicketOptionsError) {
+      // A setup mistake (a gate before picket(), a gate after its handler): the server's fault;
+      // the log gets the message, the client a plain 500.
+      const log = instanceOf(request)?.options.logger ?? console
+      log.error(error.message)
+      response
+        .status(500)
+        .json({
+          statusCode: 500,
+          code: error.code,
+          error: 'Internal Server Error',
+          message: 'Internal Server Error',
+        })
+      return
+    }
+    if (!(error instanceof PicketError)) {
       next(error)
       return
     }

@@ -1,8 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import type { PicketClient } from 'picket-core/client'
-import { bearerCandidate, createPicketEngine } from 'picket-core/server'
+import { createPicketEngine } from 'picket-core/server'
 import { optionsError, refusals } from './errors.js'
-import { attachInstance, type PicketInstance } from './instance.js'
+import { attachInstance, type PicketInstance, setIdentified } from './instance.js'
 import { type PicketOptions, resolvePicketOptions } from './options.js'
 import { cookieSupportProblem, expressRequestAccess } from './request-access.js'
 import { routeOrderProblems } from './route-order.js'
@@ -83,11 +83,10 @@ export function picket(options: PicketOptions): PicketMiddleware {
     request.picketToken = null
     const { provenHit } = identify
     if (provenHit) {
-      const token = bearerCandidate(request.headers.authorization, request.rawHeaders)
-      const claims = token === undefined ? undefined : provenHit(token)
-      if (claims !== undefined) {
-        request.picketToken = token!
-        request.picketUser = claims
+      const hit = provenHit(request.headers.authorization, request.rawHeaders, request.socket)
+      if (hit !== undefined) {
+        request.picketToken = hit.token
+        request.picketUser = hit.claims
         next()
         return
       }
@@ -95,6 +94,7 @@ export function picket(options: PicketOptions): PicketMiddleware {
     identify.check(request).then(
       (outcome) => {
         if (outcome) {
+          setIdentified(request, outcome)
           request.picketToken = outcome.token
           request.picketUser = outcome.claims
         }

@@ -1,8 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { type GateConfig, parseGateConfig, validateGateConfig } from 'picket-core'
-import { bearerCandidate, type Gate, NEW_TOKEN_HEADER } from 'picket-core/server'
+import { type Gate, NEW_TOKEN_HEADER } from 'picket-core/server'
 import { optionsError } from './errors.js'
-import { instanceOf, type PicketInstance } from './instance.js'
+import { identifiedBy, instanceOf, type PicketInstance } from './instance.js'
 import { isRequest } from './options.js'
 
 /** Marks the handlers `requireWallet()` makes, for the route-order check (route-order.ts). */
@@ -63,16 +63,16 @@ export function requireWallet(config: GateConfig = true): RequestHandler {
     }
     const { provenHit } = gate
     if (provenHit) {
-      const token = bearerCandidate(request.headers.authorization, request.rawHeaders)
-      const claims = token === undefined ? undefined : provenHit(token)
-      if (claims !== undefined) {
-        request.picketToken = token!
-        request.picketUser = claims
+      const hit = provenHit(request.headers.authorization, request.rawHeaders, request.socket)
+      if (hit !== undefined) {
+        request.picketToken = hit.token
+        request.picketUser = hit.claims
         next()
         return
       }
     }
-    gate.check(request).then((outcome) => {
+    // picket() has read, verified and revocation-checked this request's token already.
+    gate.check(request, identifiedBy(request)).then((outcome) => {
       if (outcome) {
         if (outcome.minted) response.setHeader(NEW_TOKEN_HEADER, outcome.token)
         request.picketToken = outcome.token

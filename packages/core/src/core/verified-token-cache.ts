@@ -77,6 +77,14 @@ export class VerifiedTokenCache {
     return this.#fresh(tokenCacheKey(token))
   }
 
+  /**
+   * `peek` by the token's key (`tokenCacheKey`), for a caller that already has it: the same entry
+   * and the same `exp` re-check, without hashing the token again.
+   */
+  peekKey(key: string): AccessTokenPayload | undefined {
+    return this.#fresh(key)
+  }
+
   /** Cached claims, or the result of `verify` (shared with concurrent callers for this token). */
   async get(
     token: string,

@@ -8,7 +8,7 @@ import {
 } from '../core/index.js'
 import { isAllowedDomain } from './allowed-domain.js'
 import { type Authorizer, createAuthorizer } from './authorizer.js'
-import { createGate, type Gate, type GateLogger } from './gate.js'
+import { type CacheHit, createGate, type Gate, type GateLogger } from './gate.js'
 import type { ResolvedServerOptions } from './options.js'
 import type { Refusals } from './refusals.js'
 import type { RequestAccess } from './token-source.js'
@@ -97,7 +97,8 @@ export function createPicketEngine<Req>(settings: {
     refusals,
     access: settings.access,
     verify,
-    peek: cache ? (token: string) => cache.peek(token) : undefined,
+    peekKey: cache ? (key: string) => cache.peekKey(key) : undefined,
+    lastHits: new WeakMap<object, CacheHit>(),
     authorizer,
     log: settings.log,
   }

@@ -1,9 +1,14 @@
 import type { AccessTokenPayload, Requirements, ResolvedGate } from '../core/index.js'
-import { claimsSatisfy, isEmptyRequirements, requirementsRefusal } from '../core/index.js'
+import { claimsSatisfy, isEmptyRequirements, requirementsRefusal, tokenCacheKey } from '../core/index.js'
 import type { Authorizer } from './authorizer.js'
 import type { ResolvedServerOptions } from './options.js'
 import type { Refusals } from './refusals.js'
-import { type RequestAccess, readRequestToken } from './token-source.js'
+import {
+  bearerCandidate,
+  countAuthorizationHeaders,
+  type RequestAccess,
+  readRequestToken,
+} from './token-source.js'
 import { toGateError } from './upstream.js'
 
 /** Response header that carries a token minted by incremental authorization or revalidation. */
@@ -21,8 +26,13 @@ export interface GateContext<Req> {
   access: RequestAccess<Req>
   /** Verified claims for a token (through the cache when it is on), domain policy applied. */
   verify(token: string): Promise<AccessTokenPayload>
-  /** Verified claims already in the cache, synchronously (absent when the cache is off). */
-  peek?: ((token: string) => AccessTokenPayload | undefined) | undefined
+  /**
+   * Verified claims already in the cache, synchronously, by the token's `tokenCacheKey` (absent
+   * when the cache is off).
+   */
+  peekKey?: ((key: string) => AccessTokenPayload | undefined) | undefined
+  /** Per connection, its last cache hit (one map per registration, shared by its gates). */
+  lastHits: WeakMap<object, CacheHit>
   authorizer: Authorizer
   log(request: Req): GateLogger
 }
@@ -35,19 +45,49 @@ export interface GateOutcome {
   minted: boolean
 }
 
+/**
+ * A cache hit, and the last one on its connection: the whole `Authorization` header, the token
+ * in it, the token's cache key and its claims. The next request on that connection with the
+ * identical header carries the identical token, so its key is known without hashing the token
+ * again (clients send one token over a keep-alive connection; hashing it was most of the hit
+ * path's cost). The entry is still looked up in the cache by that key on every request, so
+ * expiry, revocation of keys and `retainKeys` apply as before. Kept in a WeakMap keyed by the
+ * socket: it goes with the connection, and holds the raw token only while the connection lives
+ * (the raw token is a value here, never a map key). `claims` is the current request's: read it
+ * before the next request is handled.
+ */
+export interface CacheHit {
+  readonly header: string
+  readonly token: string
+  readonly key: string
+  claims: AccessTokenPayload
+}
+
 export interface Gate<Req> {
   /**
    * The synchronous cache-hit test, or `undefined` where this gate has none (cookie, revocation
-   * check, revalidation, cache off): the claims of a cached token that meets every check from
-   * the token alone, else `undefined` (then call `check`). The adapter passes only a token from
-   * `bearerCandidate`.
+   * check, revalidation, cache off): for a request whose only credential is one `Authorization:
+   * Bearer` header with a cached token that meets every check from the token alone, the hit
+   * (token and claims); else `undefined` (then call `check`).
+   *
+   * @param connection the request's socket (the per-connection memo's key), if any
    */
-  readonly provenHit: ((token: string) => AccessTokenPayload | undefined) | undefined
+  readonly provenHit:
+    | ((
+        authorization: string | undefined,
+        rawHeaders: readonly string[],
+        connection: object | null | undefined,
+      ) => CacheHit | undefined)
+    | undefined
   /**
    * The whole check. Resolves with the outcome, or `undefined` for an anonymous request to an
    * optional gate; rejects with the adapter's refusal (401/403/503…).
+   *
+   * @param identified what another gate of the same engine let through for this very request
+   *   (Express's `picket()` identifies the wallet before the route's gate): its token was read,
+   *   verified and checked for revocation then, so only this gate's requirements remain.
    */
-  check(request: Req): Promise<GateOutcome | undefined>
+  check(request: Req, identified?: GateOutcome): Promise<GateOutcome | undefined>
 }
 
 /** One set of requirements a request must meet, on one chain. */
@@ -114,12 +154,10 @@ export function createGate<Req>(context: GateContext<Req>, gate: ResolvedGate): 
     }
   }
 
-  async function check(request: Req): Promise<GateOutcome | undefined> {
-    let token = await readRequestToken(request, context.access, options, refusals)
-    if (token === undefined) {
-      if (gate.optional) return undefined
-      throw refusals.noToken(realm)
-    }
+  /** Read, verify (cached) and check for revocation: who the request's token says it is. */
+  async function identify(request: Req): Promise<GateOutcome | undefined> {
+    const token = await readRequestToken(request, context.access, options, refusals)
+    if (token === undefined) return undefined
     let claims: AccessTokenPayload
     try {
       claims = await context.verify(token)
@@ -129,7 +167,17 @@ export function createGate<Req>(context: GateContext<Req>, gate: ResolvedGate): 
     if (options.isRevoked && (await isRevoked(claims, request))) {
       throw refusals.invalidToken(realm, 'the token has been revoked')
     }
-    let minted = false
+    return { token, claims, minted: false }
+  }
+
+  async function check(request: Req, identified?: GateOutcome): Promise<GateOutcome | undefined> {
+    const who = identified ?? (await identify(request))
+    if (who === undefined) {
+      if (gate.optional) return undefined
+      throw refusals.noToken(realm)
+    }
+    let { token, claims } = who
+    let minted = who.minted
     for (const current of fromToken) {
       if (proves(claims, current)) continue
       assertChain(claims, current)
@@ -158,15 +206,41 @@ export function createGate<Req>(context: GateContext<Req>, gate: ResolvedGate): 
   // The common case answered synchronously: one bearer header whose token is in the cache and
   // already meets the route. Not with a cookie (header/cookie conflicts need the full read), a
   // revocation check (it may be async) or revalidation (always asks the chain).
-  const peek = options.cookie || options.isRevoked || gate.revalidate ? undefined : context.peek
+  const peekKey = options.cookie || options.isRevoked || gate.revalidate ? undefined : context.peekKey
+  const { lastHits } = context
   const provenHit =
-    peek === undefined
+    peekKey === undefined
       ? undefined
-      : (token: string): AccessTokenPayload | undefined => {
-          const claims = peek(token)
+      : (
+          header: string | undefined,
+          rawHeaders: readonly string[],
+          connection: object | null | undefined,
+        ): CacheHit | undefined => {
+          if (header === undefined) return undefined
+          const last = connection ? lastHits.get(connection) : undefined
+          let token: string
+          let key: string
+          if (last !== undefined && last.header === header) {
+            // The identical header: the identical token. Two Authorization headers go the full way.
+            if (countAuthorizationHeaders(rawHeaders) !== 1) return undefined
+            token = last.token
+            key = last.key
+          } else {
+            const candidate = bearerCandidate(header, rawHeaders)
+            if (candidate === undefined) return undefined
+            token = candidate
+            key = tokenCacheKey(candidate)
+          }
+          const claims = peekKey(key)
           if (claims === undefined) return undefined
           for (const current of fromToken) if (!proves(claims, current)) return undefined
-          return claims
+          if (last !== undefined && last.header === header) {
+            last.claims = claims
+            return last
+          }
+          const hit: CacheHit = { header, token, key, claims }
+          if (connection) lastHits.set(connection, hit)
+          return hit
         }
 
   return { provenHit, check }

@@ -22,7 +22,7 @@ interface TokenSourceOptions<Req> {
 }
 
 /** Node keeps only the first of repeated `Authorization` headers; the raw list shows them all. */
-function countAuthorizationHeaders(raw: readonly string[]): number {
+export function countAuthorizationHeaders(raw: readonly string[]): number {
   let count = 0
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i]!.length === 13 && raw[i]!.toLowerCase() === 'authorization') count++
