@@ -197,6 +197,13 @@ const GATE_CASES: readonly Case[] = [
     expect: { status: 401, code: 'PICKET_INVALID_TOKEN' },
   },
   {
+    name: 'the same token again on the same connection: a cache hit',
+    path: '/me',
+    headers: bearer(outsider),
+    expect: { status: 200, wallet: stack.outsider.address },
+  },
+  {
+    // The first header is the one the connection's last hit carried: still refused.
     name: 'two Authorization headers are refused',
     path: '/me',
     headers: { authorization: [`Bearer ${outsider}`, `Bearer ${holderPass}`] },
