@@ -13,7 +13,9 @@ import { childEnv, describeRun, run } from './processes.js'
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..')
 
 /** The workspaces, in the order `npm pack` is asked for them. */
-export const PACKAGES = ['fastify-picket', 'picket-core', 'picket-authority'] as const
+export const PACKAGES = ['fastify-picket', 'picket-core', 'express-picket', 'picket-authority'] as const
+/** What the Fastify consumer app installs (express-picket gets an app of its own). */
+export const FASTIFY_APP_PACKAGES = ['fastify-picket', 'picket-core', 'picket-authority'] as const
 export type PackageName = (typeof PACKAGES)[number]
 
 /** Keep the temp dirs (and say where) instead of removing them: `PICKET_KEEP_PACKAGING_TMP=1`. */
@@ -130,6 +132,7 @@ export async function packAll(dest: string): Promise<PackResult> {
     const invocations: [PackageName, string[], string][] = [
       ['fastify-picket', [], '.'],
       ['picket-core', ['-w', 'picket-core', '--ignore-scripts'], 'packages/core'],
+      ['express-picket', ['-w', 'express-picket', '--ignore-scripts'], 'packages/express'],
       ['picket-authority', ['-w', 'picket-authority', '--ignore-scripts'], 'packages/authority'],
     ]
     for (const [name, workspace, packageDir] of invocations) {
@@ -203,7 +206,7 @@ export async function createConsumerApp(fastifySpec: string): Promise<ConsumerAp
     const packDir = join(root, 'packs')
     await mkdir(packDir)
     const pack = await packAll(packDir)
-    return { ...(await installApp(root, 'app', pack, PACKAGES, fastifySpec)), remove }
+    return { ...(await installApp(root, 'app', pack, FASTIFY_APP_PACKAGES, fastifySpec)), remove }
   } catch (error) {
     await remove()
     throw error
@@ -226,13 +229,17 @@ export async function createPluginOnlyApp(app: ConsumerApp, fastifySpec: string)
   return { ...alone, remove: async () => {} }
 }
 
-/** A fresh `"type": "module"` app in `root/name` with the tarballs of `names`, fastify and TypeScript. */
-async function installApp(
+/**
+ * A fresh `"type": "module"` app in `root/name` with the tarballs of `names`, the framework
+ * (`fastify@5`, `express@5` …) and TypeScript (plus any `extra` registry packages).
+ */
+export async function installApp(
   root: string,
   name: string,
   pack: PackResult,
   names: readonly PackageName[],
-  fastifySpec: string,
+  frameworkSpec: string,
+  extra: readonly string[] = [],
 ): Promise<Omit<ConsumerApp, 'remove'>> {
   const dir = join(root, name)
   await mkdir(dir)
@@ -250,9 +257,10 @@ async function installApp(
       '--no-fund',
       '--prefer-offline',
       ...tarballs,
-      fastifySpec,
+      frameworkSpec,
       'typescript',
       '@types/node',
+      ...extra,
     ],
     180_000,
   )
@@ -267,12 +275,17 @@ async function installApp(
 }
 
 /** The first ```ts block under `## The plugin` in README.md, read now (never a copy). */
-export async function readmePluginSnippet(): Promise<string> {
+export function readmePluginSnippet(): Promise<string> {
+  return readmeSnippet('## The plugin')
+}
+
+/** The first ```ts block under `heading` in README.md, read now (never a copy). */
+export async function readmeSnippet(heading: string): Promise<string> {
   const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8')
   const lines = readme.split('\n')
-  const heading = lines.findIndex((line) => line.trim() === '## The plugin')
-  if (heading === -1) throw new Error('README.md has no "## The plugin" heading')
-  for (let i = heading + 1; i < lines.length; i++) {
+  const at = lines.findIndex((line) => line.trim() === heading)
+  if (at === -1) throw new Error(`README.md has no "${heading}" heading`)
+  for (let i = at + 1; i < lines.length; i++) {
     const line = lines[i]!
     if (/^## /.test(line)) break
     if (/^```ts\s*$/.test(line)) {
@@ -281,5 +294,5 @@ export async function readmePluginSnippet(): Promise<string> {
       return `${lines.slice(i + 1, end).join('\n')}\n`
     }
   }
-  throw new Error('README.md has no ```ts block under "## The plugin"')
+  throw new Error(`README.md has no \`\`\`ts block under "${heading}"`)
 }

@@ -30,7 +30,7 @@ import { childEnv, run, runDetails, startProcess, stopProcess } from './processe
  * packages' declarations and those of their dependencies must hold up in a user's strict build).
  * `--types node`, as a Node app's tsconfig would say: the snippet reads `process.env`.
  */
-const TSC_FLAGS = [
+export const TSC_FLAGS = [
   '--strict',
   '--module',
   'nodenext',
@@ -84,7 +84,7 @@ await app.register(
  * picket-authority), the plugin's /auth/nonce, picket-core's SIWE message, /auth/login.
  * Prints one JSON line.
  */
-const LOGIN_MJS = `import { createSigningMessage } from 'picket-core'
+export const LOGIN_MJS = `import { createSigningMessage } from 'picket-core'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 
 const [base, domain] = process.argv.slice(2)
@@ -144,7 +144,7 @@ console.log(JSON.stringify({
 `
 
 /** `a.b.c` with one character of its signature segment changed. */
-function flipSignature(token: string): string {
+export function flipSignature(token: string): string {
   const [header, payload, signature] = token.split('.') as [string, string, string]
   const i = Math.floor(signature.length / 2)
   const changed = signature[i] === 'A' ? 'B' : 'A'
