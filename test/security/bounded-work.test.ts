@@ -23,8 +23,8 @@ import { createRedisNonceStore } from '../../packages/authority/src/nonces/redis
 import { NonceStoreFullError } from '../../packages/authority/src/nonces/store.js'
 import { prepareSiweLogin } from '../../tools/siwe-login.js'
 import { startSolanaRpcServer } from '../authority/chains/fixtures/solana-rpc-server.js'
-import { DOMAIN, PROJECT, startStack } from '../support/stack.js'
 import { startRedisServer } from '../support/redis-server.js'
+import { DOMAIN, PROJECT, startStack } from '../support/stack.js'
 
 const stack = await startStack()
 t.teardown(() => stack.close())

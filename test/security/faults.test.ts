@@ -13,10 +13,10 @@ import { PicketClient } from 'picket-core/client'
 import t, { type Test } from 'tap'
 import type { PrivateKeyAccount } from 'viem/accounts'
 import { prepareSiweLogin } from '../../tools/siwe-login.js'
-import { DOMAIN, PROJECT, startStack } from '../support/stack.js'
 import { localVerify } from '../support/local-verify.js'
 import { startRecordingServer } from '../support/recording-server.js'
 import { startRedisServer } from '../support/redis-server.js'
+import { DOMAIN, PROJECT, startStack } from '../support/stack.js'
 import {
   AUDIENCE,
   claimsFor,

@@ -14,8 +14,8 @@ import { MAX_TOKEN_LENGTH } from 'picket-core'
 import { PicketClient } from 'picket-core/client'
 import t from 'tap'
 import { withLowS } from '../../packages/core/src/core/bearer-token.js'
-import { ISSUER, PROJECT, startStack } from '../support/stack.js'
 import { startRecordingServer } from '../support/recording-server.js'
+import { ISSUER, PROJECT, startStack } from '../support/stack.js'
 import { rawGet } from './support/raw-http.js'
 
 const stack = await startStack()

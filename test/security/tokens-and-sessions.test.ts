@@ -19,8 +19,8 @@ import { createAuthority } from 'picket-authority'
 import { PicketClient } from 'picket-core/client'
 import t, { type Test } from 'tap'
 import { COMPACT_JWS } from '../../packages/core/src/core/bearer-token.js'
-import { DOMAIN, PROJECT, startStack } from '../support/stack.js'
 import { appRedisClient, startRedisServer } from '../support/redis-server.js'
+import { DOMAIN, PROJECT, startStack } from '../support/stack.js'
 import { AUDIENCE, claimsFor, createSigningKey, ISSUER, mintToken } from '../support/token-factory.js'
 
 const stack = await startStack()

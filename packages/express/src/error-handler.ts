@@ -21,14 +21,12 @@ export function picketErrorHandler(): ErrorRequestHandler {
       // the log gets the message, the client a plain 500.
       const log = instanceOf(request)?.options.logger ?? console
       log.error(error.message)
-      response
-        .status(500)
-        .json({
-          statusCode: 500,
-          code: error.code,
-          error: 'Internal Server Error',
-          message: 'Internal Server Error',
-        })
+      response.status(500).json({
+        statusCode: 500,
+        code: error.code,
+        error: 'Internal Server Error',
+        message: 'Internal Server Error',
+      })
       return
     }
     if (!(error instanceof PicketError)) {
