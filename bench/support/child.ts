@@ -15,6 +15,8 @@ export interface SpawnOptions {
   env?: Record<string, string>
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir', dir]. */
   nodeArgs?: string[]
+  /** Variables of this process's environment the child must not inherit (e.g. a library's config fallbacks). */
+  unsetEnv?: string[]
 }
 
 /** Starts `script` (a path relative to this folder) with tsx and waits for its `ready` message. */
@@ -23,9 +25,11 @@ export async function spawnChild<R extends ChildReady>(
   options: SpawnOptions = {},
 ): Promise<Child<R>> {
   const file = fileURLToPath(new URL(script, import.meta.url))
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env }
+  for (const name of options.unsetEnv ?? []) delete env[name]
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', file], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, ...options.env },
+    env,
   })
   const ready = await new Promise<R>((resolve, reject) => {
     const onExit = (code: number | null) =>

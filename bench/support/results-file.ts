@@ -10,11 +10,19 @@ import { END_MARKER } from './report.js'
 const HEADING = '## Plugin gate'
 const BEGIN_PREFIX = '<!-- plugin-gate:begin'
 
+/** Another benchmark's section: its heading and markers (the defaults are the plugin-gate ones). */
+export interface SectionOptions {
+  heading: string
+  /** The begin marker up to where it starts to vary, e.g. '<!-- express-gate:begin'. */
+  beginPrefix: string
+  endMarker: string
+}
+
 /** The block as biome formats Markdown (aligned tables), so `biome check` stays clean for it. */
-function formatMarkdown(block: string): string {
+function formatMarkdown(block: string, name = 'plugin-gate'): string {
   try {
     const biome = createRequire(import.meta.url).resolve('@biomejs/biome/bin/biome')
-    const out = spawnSync(process.execPath, [biome, 'format', '--stdin-file-path=plugin-gate.md'], {
+    const out = spawnSync(process.execPath, [biome, 'format', `--stdin-file-path=${name}.md`], {
       input: block,
       encoding: 'utf8',
     })
@@ -24,20 +32,25 @@ function formatMarkdown(block: string): string {
   }
 }
 
-export function writeSection(file: string, rawBlock: string): void {
-  const block = formatMarkdown(rawBlock)
+export function writeSection(
+  file: string,
+  rawBlock: string,
+  section: SectionOptions = { heading: HEADING, beginPrefix: BEGIN_PREFIX, endMarker: END_MARKER },
+): void {
+  const { heading, beginPrefix, endMarker } = section
+  const block = formatMarkdown(rawBlock, beginPrefix.replace(/^<!-- /, '').replace(/:begin.*$/, ''))
   const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n'
-  const begin = current.indexOf(BEGIN_PREFIX)
-  const end = current.indexOf(END_MARKER)
+  const begin = current.indexOf(beginPrefix)
+  const end = current.indexOf(endMarker)
   let next: string
   if (begin !== -1 && end > begin) {
-    next = current.slice(0, begin) + block + current.slice(end + END_MARKER.length)
-  } else if (current.includes(`\n${HEADING}\n`)) {
+    next = current.slice(0, begin) + block + current.slice(end + endMarker.length)
+  } else if (current.includes(`\n${heading}\n`)) {
     // The heading exists without markers: put the block right under it.
-    const at = current.indexOf(`\n${HEADING}\n`) + HEADING.length + 2
+    const at = current.indexOf(`\n${heading}\n`) + heading.length + 2
     next = `${current.slice(0, at)}\n${block}\n${current.slice(at)}`
   } else {
-    next = `${current.replace(/\n*$/, '\n')}\n${HEADING}\n\n${block}\n`
+    next = `${current.replace(/\n*$/, '\n')}\n${heading}\n\n${block}\n`
   }
   writeFileSync(file, next)
 }
