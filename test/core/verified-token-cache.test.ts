@@ -119,3 +119,23 @@ t.test('SingleFlightCache: ttl 0 answers waiters without storing', async (t) => 
   t.equal(await cache.get('k', async () => ({ value: 'w', ttl: 1000 })), 'w')
   t.equal(cache.peek('k'), 'w')
 })
+
+t.test('cached claims are frozen all the way down: a handler cannot change the next decision', async (t) => {
+  const cache = new VerifiedTokenCache({ max: 10, ttl: 60_000 })
+  const claims = claimsFor({ tokenBalances: { contractAddress: { '0xabc': '0' } } } as never)
+  const token = 'a.b.c'
+  const got = await cache.get(token, async () => claims)
+  t.ok(Object.isFrozen(got), 'the claims object')
+  t.ok(Object.isFrozen(got.tokenBalances.contractAddress), 'the balances inside it')
+  t.throws(() => {
+    ;(got.tokenBalances.contractAddress as Record<string, string>)['0xabc'] = '5'
+  }, TypeError)
+  t.throws(() => {
+    ;(got as { walletAddress: string }).walletAddress = '0xdead'
+  }, TypeError)
+  t.same(
+    cache.peek(token)?.tokenBalances.contractAddress,
+    { '0xabc': '0' },
+    'the next request sees the proof as verified',
+  )
+})

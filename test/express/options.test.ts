@@ -109,6 +109,7 @@ t.test('requireWallet(): the gate is checked when the route is written', async (
     [{ revalidate: true }, /revalidate: needs requirements/],
     [{ optional: 'yes' }, /requireWallet\(\)\.optional: must be true or false/],
     [false, /requireWallet\(false\): gates nothing/],
+    [{ optional: undefined }, /requireWallet\(\)\.optional: is undefined/],
     ['true', /must be true, false or/],
   ]
   for (const [gate, message] of cases) {
@@ -140,4 +141,39 @@ t.test('picketRouter(): its options are checked where they are written', async (
       message,
     )
   }
+})
+
+t.test(
+  'picket(): loggers are taken as they come (console, class instances); no options is named',
+  async (t) => {
+    class ClassLogger {
+      lines: string[] = []
+      warn(message: string) {
+        this.lines.push(message)
+      }
+    }
+    const logger = new ClassLogger()
+    const { logger: _quiet, ...withoutLogger } = local
+    t.doesNotThrow(() => picket({ ...withoutLogger, logger: console }).close(), 'console')
+    picket({ ...withoutLogger, logger }).close()
+    t.match(
+      logger.lines.join('\n'),
+      /no allowedDomains/,
+      "a class instance's methods (on its prototype) are used",
+    )
+    t.match(
+      expressMessage(() => picket(undefined as never)),
+      /^picket\(\): needs its options/,
+    )
+  },
+)
+
+t.test('a gate with an undefined value is refused in Fastify too (config.picket)', async (t) => {
+  const app = Fastify()
+  await app.register(fastifyPicket, { apiKey: 'k', verify: { jwks, audience: 'a' } })
+  t.throws(
+    () => app.get('/x', { config: { picket: { optional: undefined } } }, async () => ({})),
+    /config\.picket\.optional of GET \/x: is undefined/,
+  )
+  await app.close()
 })

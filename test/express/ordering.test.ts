@@ -122,6 +122,31 @@ for (const [name, express] of EXPRESSES) {
       },
     )
 
+    t.test(
+      'a sub-app hides its routes: picket() says so, assertGatedRoutes(subApp) finds its mistakes',
+      async (t) => {
+        const warnings: string[] = []
+        const app = express()
+        app.use(picket({ ...options(), logger: { warn: (m: string) => warnings.push(m), error() {} } }))
+        const sub = express()
+        sub.get(
+          '/x',
+          (_req, res) => {
+            res.json({})
+          },
+          requireWallet(),
+        )
+        app.use('/sub', sub)
+        t.throws(() => assertGatedRoutes(sub), /GET \/x: requireWallet\(\) comes after/)
+        const get = await listen(app, t)
+        await get('/sub/x')
+        t.match(
+          warnings.join('\n'),
+          /1 app\(s\) are mounted with app\.use\(subApp\).*assertGatedRoutes\(subApp\)/,
+        )
+      },
+    )
+
     t.test('assertGatedRoutes passes a well-ordered app', async (t) => {
       const app = express()
       app.use(picket(options()))

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler } from 'express'
-import { PicketError, PicketOptionsError, refusalBody } from './errors.js'
+import { PicketError, PicketOptionsError, refusalBody, wasLogged } from './errors.js'
 import { instanceOf } from './instance.js'
 
 /**
@@ -19,8 +19,7 @@ export function picketErrorHandler(): ErrorRequestHandler {
     if (error instanceof PicketOptionsError) {
       // A setup mistake (a gate before picket(), a gate after its handler): the server's fault;
       // the log gets the message, the client a plain 500.
-      const log = instanceOf(request)?.options.logger ?? console
-      log.error(error.message)
+      if (!wasLogged(error)) (instanceOf(request)?.options.logger ?? console).error(error.message)
       response.status(500).json({
         statusCode: 500,
         code: error.code,

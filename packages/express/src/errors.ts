@@ -81,6 +81,11 @@ export class PicketOptionsError extends TypeError {
   }
 }
 
+/** Setup errors already written to the app's log (`picket()` logs its own once, with its logger). */
+const logged = new WeakSet<Error>()
+export const markLogged = (error: Error): void => void logged.add(error)
+export const wasLogged = (error: Error): boolean => logged.has(error)
+
 export function optionsError(path: string, problem: string): PicketOptionsError {
   return new PicketOptionsError(path, problem)
 }

@@ -11,17 +11,31 @@ export interface PicketInstance {
 const INSTANCE = Symbol('express-picket')
 const IDENTIFIED = Symbol('express-picket identified')
 
-/** What `picket()` found the request's token to be (read, verified, not revoked), for the route gates. */
-export function setIdentified(request: Request, outcome: GateOutcome): void {
-  ;(request as unknown as Record<symbol, GateOutcome>)[IDENTIFIED] = outcome
+interface Identified {
+  readonly instance: PicketInstance
+  readonly outcome: GateOutcome
 }
 
-export function identifiedBy(request: Request): GateOutcome | undefined {
-  return (request as unknown as Record<symbol, GateOutcome | undefined>)[IDENTIFIED]
+/**
+ * What `picket()` found the request's token to be (read, verified, not revoked by *its* rules),
+ * for the route gates of that same instance only: a second `picket()` with other options (another
+ * key set, other sites, a revocation list) must never trust the first one's answer.
+ */
+export function setIdentified(request: Request, instance: PicketInstance, outcome: GateOutcome): void {
+  ;(request as unknown as Record<symbol, Identified>)[IDENTIFIED] = { instance, outcome }
 }
 
+/** The identification `instance` itself made for this request, if any. */
+export function identifiedBy(request: Request, instance: PicketInstance): GateOutcome | undefined {
+  const identified = (request as unknown as Record<symbol, Identified | undefined>)[IDENTIFIED]
+  return identified?.instance === instance ? identified.outcome : undefined
+}
+
+/** Makes `instance` the request's `picket()`, forgetting what an earlier instance identified. */
 export function attachInstance(request: Request, instance: PicketInstance): void {
-  ;(request as unknown as Record<symbol, PicketInstance>)[INSTANCE] = instance
+  const fields = request as unknown as Record<symbol, unknown>
+  fields[INSTANCE] = instance
+  if (fields[IDENTIFIED] !== undefined) fields[IDENTIFIED] = undefined
 }
 
 export function instanceOf(request: Request): PicketInstance | undefined {

@@ -1,5 +1,5 @@
 import type { Request } from 'express'
-import { describeValue, expectRecord } from 'picket-core'
+import { describeValue } from 'picket-core'
 import {
   type AllowedDomains,
   type CookieOptions,
@@ -62,12 +62,14 @@ function resolveLogger(value: unknown): PicketLogger {
     error: (...args) => console.error(...args),
   }
   if (value === undefined) return fallback
-  const logger = expectRecord(
-    value,
-    'logger',
-    fail,
-    '{ debug?, info?, warn?, error? } (pino, winston or console)',
-  )
+  if (typeof value !== 'object' || value === null) {
+    throw fail(
+      'logger',
+      `must be a logger ({ debug?, info?, warn?, error? }: pino, winston or console), got ${describeValue(value)}`,
+    )
+  }
+  // Read through the prototype chain: pino's and winston's methods live on their classes.
+  const logger = value as Record<string, unknown>
   const resolved = { ...fallback }
   for (const level of LOG_LEVELS) {
     const method = logger[level]
@@ -84,6 +86,12 @@ function resolveLogger(value: unknown): PicketLogger {
 export function resolvePicketOptions(options: PicketOptions): ResolvedPicketOptions {
   if (isRequest(options)) {
     throw fail('picket', 'is a factory: mount picket(options), with its options, not picket itself')
+  }
+  if (options === undefined) {
+    throw fail(
+      'picket()',
+      'needs its options: picket({ apiKey, baseURL, verify: { jwks, audience }, allowedDomains })',
+    )
   }
   const { resolved, raw } = resolveServerOptions<Request>(options, fail, EXPRESS_KEYS)
   return { ...resolved, logger: resolveLogger(raw.logger) }

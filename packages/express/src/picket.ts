@@ -1,11 +1,11 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import type { PicketClient } from 'picket-core/client'
 import { createPicketEngine } from 'picket-core/server'
-import { optionsError, refusals } from './errors.js'
+import { markLogged, optionsError, refusals } from './errors.js'
 import { attachInstance, type PicketInstance, setIdentified } from './instance.js'
 import { type PicketOptions, resolvePicketOptions } from './options.js'
 import { cookieSupportProblem, expressRequestAccess } from './request-access.js'
-import { routeOrderProblems } from './route-order.js'
+import { inspectRoutes } from './route-order.js'
 
 /** `picket(options)`: application middleware, plus what an app needs of it outside requests. */
 export interface PicketMiddleware extends RequestHandler {
@@ -50,7 +50,12 @@ export function picket(options: PicketOptions): PicketMiddleware {
 
   function firstRequest(request: Request): Error | undefined {
     checked = true
-    const problems = routeOrderProblems(request.app)
+    const { problems, subApps } = inspectRoutes(request.app)
+    if (subApps > 0) {
+      logger.warn(
+        `express-picket: ${subApps} app(s) are mounted with app.use(subApp); Express hides their routes from the route-order check: call assertGatedRoutes(subApp) for each before listen`,
+      )
+    }
     if (problems.length > 0) {
       return optionsError(
         'routes',
@@ -71,7 +76,10 @@ export function picket(options: PicketOptions): PicketMiddleware {
   ): void {
     if (!checked) {
       setupProblem = firstRequest(request)
-      if (setupProblem) logger.error(setupProblem.message)
+      if (setupProblem) {
+        logger.error(setupProblem.message)
+        markLogged(setupProblem)
+      }
     }
     if (setupProblem) {
       next(setupProblem)
@@ -94,7 +102,7 @@ export function picket(options: PicketOptions): PicketMiddleware {
     identify.check(request).then(
       (outcome) => {
         if (outcome) {
-          setIdentified(request, outcome)
+          setIdentified(request, instance, outcome)
           request.picketToken = outcome.token
           request.picketUser = outcome.claims
         }

@@ -72,7 +72,7 @@ export function requireWallet(config: GateConfig = true): RequestHandler {
       }
     }
     // picket() has read, verified and revocation-checked this request's token already.
-    gate.check(request, identifiedBy(request)).then((outcome) => {
+    gate.check(request, identifiedBy(request, instance)).then((outcome) => {
       if (outcome) {
         if (outcome.minted) response.setHeader(NEW_TOKEN_HEADER, outcome.token)
         request.picketToken = outcome.token

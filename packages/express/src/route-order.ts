@@ -19,10 +19,18 @@ function describeRoute(route: NonNullable<Layer['route']>): string {
   return `${methods.join(',') || 'ALL'} ${String(route.path)}`
 }
 
-function scan(stack: Layer[] | undefined, problems: string[], seen: Set<Layer[]>): void {
+interface Findings {
+  problems: string[]
+  /** Apps mounted with `app.use(subApp)`: Express keeps them out of reach of this check. */
+  subApps: number
+}
+
+function scan(stack: Layer[] | undefined, findings: Findings, seen: Set<Layer[]>): void {
   if (!Array.isArray(stack) || seen.has(stack)) return
   seen.add(stack)
+  const { problems } = findings
   for (const layer of stack) {
+    if (layer.handle?.name === 'mounted_app') findings.subApps++
     if (layer.route) {
       const layers = layer.route.stack ?? []
       // A gate with nothing after it runs only if the handler before it calls next(): the
@@ -35,7 +43,7 @@ function scan(stack: Layer[] | undefined, problems: string[], seen: Set<Layer[]>
       continue
     }
     const nested = layer.handle?.stack
-    if (nested) scan(nested, problems, seen)
+    if (nested) scan(nested, findings, seen)
   }
 }
 
@@ -46,17 +54,22 @@ function scan(stack: Layer[] | undefined, problems: string[], seen: Set<Layer[]>
  * from a handler, so it is not reported.)
  */
 export function routeOrderProblems(app: Application): string[] {
+  return inspectRoutes(app).problems
+}
+
+/** The ordering mistakes of `app`, and how many sub-apps it mounts (whose routes it cannot see). */
+export function inspectRoutes(app: Application): Findings {
   const router = app as unknown as { router?: { stack?: Layer[] }; _router?: { stack?: Layer[] } }
-  const stack = (router._router ?? router.router)?.stack
-  const problems: string[] = []
-  scan(stack, problems, new Set())
-  return problems
+  const findings: Findings = { problems: [], subApps: 0 }
+  scan((router._router ?? router.router)?.stack, findings, new Set())
+  return findings
 }
 
 /**
- * Throws when a route of the app runs its handler before its gate: call it once the routes are
+ * Throws when a route of the app runs its handler before its gate: call it once the last route is
  * declared (before `listen`) to find such a mistake at startup; `picket()` runs the same check on
- * its first request and refuses every request while one is found.
+ * its first request and refuses every request while one is found. Express hides the routes of an
+ * app mounted with `app.use(subApp)`: call it for each such sub-app too.
  */
 export function assertGatedRoutes(app: Application): void {
   const problems = routeOrderProblems(app)

@@ -6,6 +6,7 @@ import {
   describeValue,
   expectRecord,
   optionalBoolean,
+  refuseUndefinedValues,
   refuseUnknownKeys,
 } from './strict-input.js'
 import type { Requirements } from './types.js'
@@ -115,6 +116,8 @@ function parseGate(
     path,
     fail,
   )
+  // `{ optional: process.env.X }` with X unset is a mistake, not "the default".
+  refuseUndefinedValues(gate, path, fail)
   const optional = optionalBoolean(gate.optional, childPath(path, 'optional'), fail) ?? false
   const revalidate = optionalBoolean(gate.revalidate, childPath(path, 'revalidate'), fail) ?? false
   const incremental = optionalBoolean(gate.incremental, childPath(path, 'incremental'), fail)

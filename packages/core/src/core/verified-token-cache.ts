@@ -10,6 +10,13 @@ import type { AccessTokenPayload } from './types.js'
  */
 export const SIGNING_KEY_ID = Symbol.for('fastify-picket.signing-key-id')
 
+/** Freezes claims and every object in them (they are JSON: plain objects, arrays, primitives). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value
+  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key])
+  return Object.freeze(value)
+}
+
 export interface VerifiedTokenCacheOptions {
   /** Entries kept at most (default 10 000). */
   max?: number
@@ -104,7 +111,9 @@ export class VerifiedTokenCache {
         if (error instanceof InvalidTokenError) this.#refusals?.set(key, error, this.#refusalTtl)
         throw error
       }
-      return { value: claims, ttl: Math.min(this.#ttl, claims.exp * 1000 - this.#now()) }
+      // Every request with this token gets this very object (request.picketUser): frozen, so a
+      // handler that writes to it cannot change what the next gate decides for the token.
+      return { value: deepFreeze(claims), ttl: Math.min(this.#ttl, claims.exp * 1000 - this.#now()) }
     })
   }
 
