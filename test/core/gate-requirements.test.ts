@@ -266,7 +266,7 @@ t.test('gate objects', async (t) => {
   })
   t.throws(
     () => gate({ requirements: undefined }),
-    { message: /^config.picket.requirements: must be an object/ },
+    { message: /^config.picket.requirements: is undefined — an unset environment variable\?/ },
     'requirements: process.env.UNSET',
   )
   t.throws(() => gate({ incremental: true }), {
