@@ -4,7 +4,7 @@ import { createPicketEngine } from 'picket-core/server'
 import { markLogged, optionsError, refusals } from './errors.js'
 import { attachInstance, type PicketInstance, setIdentified } from './instance.js'
 import { type PicketOptions, resolvePicketOptions } from './options.js'
-import { cookieSupportProblem, expressRequestAccess } from './request-access.js'
+import { cookieSupportProblem, expressRequestAccess, takeCacheHit } from './request-access.js'
 import { inspectRoutes } from './route-order.js'
 
 /** `picket(options)`: application middleware, plus what an app needs of it outside requests. */
@@ -89,15 +89,9 @@ export function picket(options: PicketOptions): PicketMiddleware {
     request.picket = client
     request.picketUser = null
     request.picketToken = null
-    const { provenHit } = identify
-    if (provenHit) {
-      const hit = provenHit(request.headers.authorization, request.rawHeaders, request.socket)
-      if (hit !== undefined) {
-        request.picketToken = hit.token
-        request.picketUser = hit.claims
-        next()
-        return
-      }
+    if (takeCacheHit(request, identify)) {
+      next()
+      return
     }
     identify.check(request).then(
       (outcome) => {

@@ -1,5 +1,5 @@
 import type { Request } from 'express'
-import type { RequestAccess } from 'picket-core/server'
+import type { Gate, RequestAccess } from 'picket-core/server'
 
 type CookieRequest = Request & {
   cookies?: Record<string, unknown>
@@ -37,4 +37,16 @@ export function cookieSupportProblem(request: Request, signed: boolean): string 
     return 'needs cookie-parser mounted before picket(): app.use(cookieParser(secret))'
   if (signed && !secret) return 'is signed: mount cookie-parser with a secret: app.use(cookieParser(secret))'
   return undefined
+}
+
+/**
+ * A gate's synchronous cache hit, applied: sets `req.picketToken` / `req.picketUser` and answers
+ * true, or false when the request must take the gate's full check.
+ */
+export function takeCacheHit(request: Request, gate: Gate<Request>): boolean {
+  const hit = gate.provenHit?.(request.headers.authorization, request.rawHeaders, request.socket)
+  if (hit === undefined) return false
+  request.picketToken = hit.token
+  request.picketUser = hit.claims
+  return true
 }

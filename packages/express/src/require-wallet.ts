@@ -4,6 +4,7 @@ import { type Gate, NEW_TOKEN_HEADER } from 'picket-core/server'
 import { optionsError } from './errors.js'
 import { identifiedBy, instanceOf, type PicketInstance } from './instance.js'
 import { isRequest } from './options.js'
+import { takeCacheHit } from './request-access.js'
 
 /** Marks the handlers `requireWallet()` makes, for the route-order check (route-order.ts). */
 export const GATE_HANDLER = Symbol('express-picket gate')
@@ -61,15 +62,9 @@ export function requireWallet(config: GateConfig = true): RequestHandler {
       next(error)
       return
     }
-    const { provenHit } = gate
-    if (provenHit) {
-      const hit = provenHit(request.headers.authorization, request.rawHeaders, request.socket)
-      if (hit !== undefined) {
-        request.picketToken = hit.token
-        request.picketUser = hit.claims
-        next()
-        return
-      }
+    if (takeCacheHit(request, gate)) {
+      next()
+      return
     }
     // picket() has read, verified and revocation-checked this request's token already.
     gate.check(request, identifiedBy(request, instance)).then((outcome) => {
