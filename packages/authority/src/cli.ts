@@ -3,15 +3,19 @@ import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { AuthorityConfigError, type AuthorityConfigInput } from './config.js'
 import { DEV_CONFIG_FILE, loadOrCreateDevConfig } from './dev-project.js'
-import { startAuthority } from './server.js'
+import { KEYS_USAGE, runKeysCommand } from './key-commands.js'
 
 const USAGE = `Usage: picket-authority [--port 8787] [--host 127.0.0.1] [--config FILE]
+       picket-authority keys <add|promote|retire|remove|list> --file FILE [--kid KID]
 
   --port     port to listen on (default 8787; 0 picks a free one)
   --host     interface to bind (default 127.0.0.1)
   --config   JSON config file (default: env PICKET_AUTHORITY_CONFIG; without either a
              development project is created in ${DEV_CONFIG_FILE})
-  env REDIS_URL   keep nonces in Redis (shared by several instances)`
+  env REDIS_URL   keep nonces in Redis (shared by several instances)
+  SIGHUP     re-read the signing keys (signingKeyFile, or signingKeys of --config)
+
+${KEYS_USAGE}`
 
 /**
  * `picket-authority`: runs the bundled Picket-compatible authority. stdout carries one
@@ -19,6 +23,13 @@ const USAGE = `Usage: picket-authority [--port 8787] [--host 127.0.0.1] [--confi
  * everything else (dev project keys, warnings) goes to stderr.
  */
 async function main(): Promise<void> {
+  if (process.argv[2] === 'keys') {
+    await runKeysCommand(process.argv.slice(3), {
+      out: (line) => process.stdout.write(`${line}\n`),
+      err: (line) => process.stderr.write(`${line}\n`),
+    })
+    return
+  }
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: '8787' },
@@ -52,6 +63,8 @@ async function main(): Promise<void> {
   }
   if (process.env.REDIS_URL && !config.redisUrl) config = { ...config, redisUrl: process.env.REDIS_URL }
 
+  // Loaded here: `keys` commands need none of the server (fast start).
+  const { startAuthority } = await import('./server.js')
   const authority = await startAuthority({
     ...config,
     port,
@@ -68,6 +81,25 @@ async function main(): Promise<void> {
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+  // Key rotation without a restart: the keys of signingKeyFile, or the config's signingKeys.
+  process.on('SIGHUP', () => {
+    const reload = async () => {
+      const fresh = configFile
+        ? (JSON.parse(await readFile(configFile, 'utf8')) as AuthorityConfigInput).signingKeys
+        : undefined
+      return authority.reloadKeys(fresh)
+    }
+    reload().then(
+      (keys) =>
+        process.stderr.write(
+          `Reloaded signing keys: ${keys.map((key) => `${key.kid} (${key.status})`).join(', ')}\n`,
+        ),
+      (error: unknown) =>
+        process.stderr.write(
+          `warning: signing keys not reloaded, the keys in use stay: ${(error as Error).message}\n`,
+        ),
+    )
+  })
 }
 
 main().catch((error: unknown) => {

@@ -11,6 +11,7 @@ import {
   requiredInteger,
   requiredString,
 } from 'picket-core'
+import { parseSigningKeyEntries, type SigningKeyEntry } from './tokens/key-set.js'
 
 /**
  * The authority's JSON configuration (issue 3). `parseAuthorityConfig` validates untrusted
@@ -27,7 +28,15 @@ export interface ProjectConfigInput {
   statement?: string
   allowedDomains?: string[]
   tokenTTL?: number
+  /** OAuth 2.0 redirect URIs, matched exactly; without them the project cannot use `/oauth2/authorize`. */
+  redirectUris?: string[]
+  /** Seconds a refresh-token family (an OAuth session) lives at most; default 14 days. */
+  refreshTokenTTL?: number
+  /** Access tokens from `/oauth2/token`: Picket's claims (default) or RFC 9068 (`typ: at+jwt`). */
+  accessTokenFormat?: AccessTokenFormat
 }
+
+export type AccessTokenFormat = 'picket' | 'rfc9068'
 
 export interface ChainOverrideInput {
   rpcUrl?: string
@@ -50,7 +59,12 @@ export interface AuthorityConfigInput {
   /** `iss` of minted tokens; default the authority's own base URL (…/api/v1). */
   issuer?: string
   signingKey?: PrivateEcJwk
-  /** Where the signing key is read from, or generated into when the file does not exist. */
+  /** Key rotation: next, current and retired keys (exactly one current). Excludes `signingKey`. */
+  signingKeys?: SigningKeyEntry[]
+  /**
+   * Where the signing key (a JWK) or key set (`{ "signingKeys": [...] }`) is read from; a key
+   * is generated into it when the file does not exist.
+   */
   signingKeyFile?: string
   redisUrl?: string
   /** Nonce lifetime in seconds; default 120 (reference §4.4). */
@@ -100,11 +114,16 @@ export interface ProjectConfig {
   readonly allowedDomains?: readonly string[]
   /** Access-token lifetime in seconds. */
   readonly tokenTTL: number
+  /** Exact-match OAuth redirect URIs (none: no OAuth for this project). */
+  readonly redirectUris: readonly string[]
+  readonly refreshTokenTTL: number
+  readonly accessTokenFormat: AccessTokenFormat
 }
 
 export interface AuthorityConfig {
   readonly issuer?: string
   readonly signingKey?: PrivateEcJwk
+  readonly signingKeys?: readonly SigningKeyEntry[]
   readonly signingKeyFile?: string
   readonly redisUrl?: string
   readonly nonceTTL: number
@@ -115,6 +134,9 @@ export interface AuthorityConfig {
 
 export const DEFAULT_TOKEN_TTL_SECONDS = 43200
 export const DEFAULT_NONCE_TTL_SECONDS = 120
+export const DEFAULT_REFRESH_TOKEN_TTL_SECONDS = 14 * 24 * 3600
+/** A year: refresh families are re-checked against the chain on every use, but not forever. */
+const MAX_REFRESH_TOKEN_TTL_SECONDS = 365 * 24 * 3600
 /** Thirty days: longer-lived bearer tokens are almost certainly a unit mistake (ms vs s). */
 const MAX_TOKEN_TTL_SECONDS = 30 * 24 * 3600
 
@@ -132,10 +154,32 @@ export class AuthorityConfigError extends Error {
 const fail: ConfigErrorFactory = (field, problem) => new AuthorityConfigError(field, problem)
 
 const TOP_LEVEL: KnownKeys = {
-  keys: ['issuer', 'signingKey', 'signingKeyFile', 'redisUrl', 'nonceTTL', 'projects', 'chains', 'rateLimit'],
+  keys: [
+    'issuer',
+    'signingKey',
+    'signingKeys',
+    'signingKeyFile',
+    'redisUrl',
+    'nonceTTL',
+    'projects',
+    'chains',
+    'rateLimit',
+  ],
 }
 const PROJECT: KnownKeys = {
-  keys: ['id', 'name', 'publishableKey', 'secretKey', 'format', 'statement', 'allowedDomains', 'tokenTTL'],
+  keys: [
+    'id',
+    'name',
+    'publishableKey',
+    'secretKey',
+    'format',
+    'statement',
+    'allowedDomains',
+    'tokenTTL',
+    'redirectUris',
+    'refreshTokenTTL',
+    'accessTokenFormat',
+  ],
 }
 const CHAIN: KnownKeys = { keys: ['rpcUrl', 'chainId', 'dasUrl'] }
 const RATE_LIMIT: KnownKeys = { keys: ['perIp', 'perWallet'] }
@@ -211,6 +255,15 @@ function parseProject(input: unknown, field: string): ProjectConfig {
     max: MAX_TOKEN_TTL_SECONDS,
     fallback: DEFAULT_TOKEN_TTL_SECONDS,
   })
+  const refreshTokenTTL = optionalInteger(value.refreshTokenTTL, `${field}.refreshTokenTTL`, fail, {
+    min: 60,
+    max: MAX_REFRESH_TOKEN_TTL_SECONDS,
+    fallback: DEFAULT_REFRESH_TOKEN_TTL_SECONDS,
+  })
+  const accessTokenFormat =
+    value.accessTokenFormat === undefined
+      ? 'picket'
+      : oneOf(value.accessTokenFormat, ['picket', 'rfc9068'] as const, `${field}.accessTokenFormat`, fail)
   return Object.freeze({
     id,
     name,
@@ -220,6 +273,34 @@ function parseProject(input: unknown, field: string): ProjectConfig {
     statement,
     ...(allowedDomains ? { allowedDomains: Object.freeze(allowedDomains) } : {}),
     tokenTTL,
+    redirectUris: Object.freeze(parseRedirectUris(value.redirectUris, `${field}.redirectUris`)),
+    refreshTokenTTL,
+    accessTokenFormat,
+  })
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+/**
+ * OAuth redirect URIs, compared byte for byte at authorization (RFC 6749 §3.1.2, Picket's
+ * project whitelist: "trailing slashes matter"). Absolute, no fragment (§3.1.2), https unless
+ * the host is loopback (RFC 8252 §7.3; OAuth security BCP: a code sent over plain http to a
+ * remote host can be read on the way).
+ */
+function parseRedirectUris(input: unknown, field: string): string[] {
+  if (input === undefined) return []
+  if (!Array.isArray(input) || input.length === 0) {
+    throw fail(field, `must be a non-empty array of absolute URLs, got ${describeValue(input)}`)
+  }
+  return input.map((entry, i) => {
+    const at = childPath(field, i)
+    const text = requiredString(entry, at, fail, 'an absolute http(s) URL')
+    const url = absoluteUrl(text, at, fail, HTTP)
+    if (text.includes('#')) throw fail(at, 'must not contain a fragment (RFC 6749 §3.1.2)')
+    if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+      throw fail(at, `must use https (http is allowed for localhost, 127.0.0.1 and [::1] only), got ${text}`)
+    }
+    return text
   })
 }
 
@@ -288,6 +369,19 @@ export function parseAuthorityConfig(value: unknown): AuthorityConfig {
   const issuer = optionalUrl(input.issuer, 'issuer', HTTP)?.replace(/\/+$/, '')
   const signingKey = parseSigningKey(input.signingKey, 'signingKey')
   const signingKeyFile = optionalString(input.signingKeyFile, 'signingKeyFile', fail)
+  const signingKeys =
+    input.signingKeys === undefined
+      ? undefined
+      : parseSigningKeyEntries(input.signingKeys, 'signingKeys', fail)
+  if (signingKeys && signingKey) {
+    throw fail('signingKeys', 'cannot be combined with signingKey: list that key in signingKeys instead')
+  }
+  if (signingKeys && signingKeyFile) {
+    throw fail(
+      'signingKeys',
+      'cannot be combined with signingKeyFile: keep the key set in the config or in the file, not both',
+    )
+  }
   const redisUrl = optionalUrl(input.redisUrl, 'redisUrl', REDIS)
   const nonceTTL = optionalInteger(input.nonceTTL, 'nonceTTL', fail, {
     min: 1,
@@ -315,6 +409,7 @@ export function parseAuthorityConfig(value: unknown): AuthorityConfig {
   return Object.freeze({
     ...(issuer ? { issuer } : {}),
     ...(signingKey ? { signingKey } : {}),
+    ...(signingKeys ? { signingKeys } : {}),
     ...(signingKeyFile ? { signingKeyFile } : {}),
     ...(redisUrl ? { redisUrl } : {}),
     nonceTTL,

@@ -22,4 +22,10 @@ export { type NonceStore, nonceKey } from './nonces/store.js'
 export { createAuthority } from './plugin.js'
 export type { AuthorityBalanceReader, AuthorityOptions } from './runtime.js'
 export { API_PREFIX, type RunningAuthority, type StartAuthorityOptions, startAuthority } from './server.js'
+export {
+  MAX_SIGNING_KEYS,
+  SIGNING_KEY_STATUSES,
+  type SigningKeyEntry,
+  type SigningKeyStatus,
+} from './tokens/key-set.js'
 export { generateSigningJwk } from './tokens/signing-key.js'

@@ -3,6 +3,8 @@ import { AuthorityConfigError } from './config.js'
 import { registerCors } from './cors.js'
 import { errorReplyFor } from './error-reply.js'
 import { flattenAnswerForGo, isPicketGo } from './go-compat.js'
+import { registerOAuthRoutes } from './oauth/index.js'
+import { registerOpenApi } from './openapi/document.js'
 import { registerRateLimits } from './rate-limits.js'
 import { authenticateRequest } from './request-context.js'
 import { registerAuthRoute } from './routes/auth.js'
@@ -52,6 +54,15 @@ export function authorityPluginFor(runtime: AuthorityRuntime): FastifyPluginAsyn
 }
 
 async function registerAuthority(app: FastifyInstance, runtime: AuthorityRuntime): Promise<void> {
+  // Route schemas document the API (GET /openapi.json) and nothing else. request-normalization.ts
+  // is the validator: it reads bodies as tolerantly as the SDKs need (§9: "" / null as absent,
+  // snake_case aliases, numbers as strings), which Ajv (coercion, its own 400 wording) would
+  // change; and answers are JSON.stringify'd as they are (Go's flattened balances come from
+  // preSerialization), which fast-json-stringify would drop or coerce. Encapsulated: the host
+  // application's compilers are untouched.
+  app.setValidatorCompiler(() => () => true)
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data))
+  await registerOpenApi(app, runtime)
   if (runtime.cors) registerCors(app)
   await registerRateLimits(app, runtime.config.rateLimit, runtime.rateLimitRedis)
 
@@ -89,4 +100,5 @@ async function registerAuthority(app: FastifyInstance, runtime: AuthorityRuntime
   registerChainRoutes(app, runtime)
   registerTokenOwnershipRoute(app, runtime)
   registerWellKnownRoutes(app, runtime)
+  await registerOAuthRoutes(app, runtime)
 }

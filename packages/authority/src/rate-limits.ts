@@ -7,12 +7,26 @@ import type { RateLimitConfig, RateLimitWindow } from './config.js'
 import { AuthorityError } from './errors.js'
 
 /** The endpoints that cost the authority work per call (a nonce stored, a signature checked, a chain read). */
-const LIMITED = new Map<string, string>([
-  ['/auth/nonce', 'nonce'],
-  ['/auth', 'auth'],
-  ['/authz', 'authz'],
-  ['/chains/:chain/wallets/:walletAddress/tokenOwnership', 'tokenOwnership'],
+const LIMITED = new Map<string, { name: string; method: 'GET' | 'POST'; perWallet: boolean }>([
+  ['/auth/nonce', { name: 'nonce', method: 'POST', perWallet: true }],
+  ['/auth', { name: 'auth', method: 'POST', perWallet: true }],
+  ['/authz', { name: 'authz', method: 'POST', perWallet: true }],
+  [
+    '/chains/:chain/wallets/:walletAddress/tokenOwnership',
+    { name: 'tokenOwnership', method: 'POST', perWallet: true },
+  ],
+  // OAuth: the hosted page's nonce, the wallet login of authorize, and the code / refresh
+  // exchanges (no wallet in a token request: per IP only, or one counter would hold everyone).
+  ['/oauth2/signing-message', { name: 'nonce', method: 'POST', perWallet: true }],
+  ['/oauth2/authorize', { name: 'auth', method: 'GET', perWallet: true }],
+  ['/oauth2/token', { name: 'token', method: 'POST', perWallet: false }],
 ])
+
+/** A GET's limits hold for its HEAD twin too (Fastify adds one per GET unless told not to). */
+function sameMethod(method: string | string[], limited: 'GET' | 'POST'): boolean {
+  const methods = Array.isArray(method) ? method : [method]
+  return methods.some((m) => m === limited || (limited === 'GET' && m === 'HEAD'))
+}
 
 /**
  * The wallet a request is about: for `authz` the token's (decoded without verifying: it only
@@ -31,6 +45,9 @@ function walletOf(request: FastifyRequest): string {
   }
   const params = request.params as { walletAddress?: unknown } | undefined
   if (params?.walletAddress !== undefined) return walletKey(params.walletAddress)
+  const query = request.query as { walletAddress?: unknown } | undefined
+  if (query && typeof query === 'object' && typeof query.walletAddress === 'string')
+    return walletKey(query.walletAddress)
   if (body && typeof body === 'object') {
     if (body.walletAddress !== undefined) return walletKey(body.walletAddress)
     if (body.wallet_address !== undefined) return walletKey(body.wallet_address)
@@ -70,18 +87,26 @@ export async function registerRateLimits(
       })
     }
   }
+  // A request naming no wallet (the hosted login page, a malformed body) is not counted per
+  // wallet: all of them would share one counter and hold each other up. The per-IP limit holds.
+  const perWalletLimiter =
+    (check: (request: FastifyRequest, reply: FastifyReply) => Promise<void>) =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      if (walletOf(request) !== '') await check(request, reply)
+    }
   const hooks = new Map<string, { onRequest?: unknown; preHandler?: unknown }>()
-  for (const [url, name] of LIMITED) {
+  for (const [url, { name, perWallet }] of LIMITED) {
     hooks.set(url, {
       ...(config.perIp ? { onRequest: limiter(config.perIp, (r) => `${name}:ip:${r.ip}`) } : {}),
-      ...(config.perWallet
-        ? { preHandler: limiter(config.perWallet, (r) => `${name}:wallet:${walletOf(r)}`) }
+      ...(config.perWallet && perWallet
+        ? { preHandler: perWalletLimiter(limiter(config.perWallet, (r) => `${name}:wallet:${walletOf(r)}`)) }
         : {}),
     })
   }
   app.addHook('onRoute', (route) => {
-    if (route.method !== 'POST') return
-    const suffix = [...LIMITED.keys()].find((url) => route.url === `${route.prefix}${url}`)
+    const suffix = [...LIMITED.keys()].find(
+      (url) => route.url === `${route.prefix}${url}` && sameMethod(route.method, LIMITED.get(url)!.method),
+    )
     const extra = suffix ? hooks.get(suffix) : undefined
     if (!extra) return
     for (const name of ['onRequest', 'preHandler'] as const) {

@@ -1,13 +1,23 @@
 import { Redis } from 'ioredis'
 import { type BalanceReader, createBalanceReader } from './chains/index.js'
 import { type ChainRegistry, createChainRegistry } from './chains/registry.js'
-import { type AuthorityConfig, type AuthorityConfigInput, parseAuthorityConfig } from './config.js'
+import {
+  type AuthorityConfig,
+  AuthorityConfigError,
+  type AuthorityConfigInput,
+  parseAuthorityConfig,
+} from './config.js'
 import { guardNonceStore } from './nonces/guarded-store.js'
 import { createMemoryNonceStore } from './nonces/memory-store.js'
 import { createRedisNonceStore } from './nonces/redis-store.js'
 import type { NonceStore } from './nonces/store.js'
+import type { CodeStore, SessionStore } from './oauth/grant-stores.js'
+import { guardCodeStore, guardSessionStore } from './oauth/guarded-grant-stores.js'
+import { createMemoryCodeStore, createMemorySessionStore } from './oauth/memory-grant-stores.js'
+import { createRedisGrantStores } from './oauth/redis-grant-stores.js'
 import { createProjectDirectory, type ProjectDirectory } from './projects.js'
-import { loadSigningKey, type SigningKey } from './tokens/signing-key.js'
+import { parseSigningKeyEntries, type SigningKeyStatus } from './tokens/key-set.js'
+import { loadKeySet, readKeyFileSet, type SigningKey, type SigningKeySet } from './tokens/signing-key.js'
 
 /**
  * What the authority needs from the chain layer: the chain module's `BalanceReader`
@@ -50,13 +60,23 @@ export interface AuthorityRuntime {
   readonly chains: ChainRegistry
   readonly balances: AuthorityBalanceReader
   readonly nonces: NonceStore
+  /** OAuth authorization codes and sessions (refresh-token families): memory, or Redis with `redisUrl`. */
+  readonly oauth: { readonly codes: CodeStore; readonly sessions: SessionStore }
   /**
    * The rate limits' Redis client of `redisUrl`, if one is configured. It never queues a command
    * while disconnected: a rate limit must not hold a request for Redis (the nonce store, which
    * has its own client, is what fails closed then).
    */
   readonly rateLimitRedis: Redis | undefined
+  /** The current key of `keySet`: it signs every token minted. */
   readonly signingKey: SigningKey
+  /** Every published key (next, current, retired); tokens verify with the one their kid names. */
+  readonly keySet: SigningKeySet
+  /**
+   * Re-reads the keys without a restart: `signingKeys` when given (validated like the config's),
+   * else `signingKeyFile`. On any error the keys in use stay. Answers the new set's kids.
+   */
+  reloadKeys(signingKeys?: unknown): Promise<Array<{ kid: string; status: SigningKeyStatus }>>
   readonly bodyLimit: number
   readonly cors: boolean
   readonly now: () => number
@@ -88,7 +108,12 @@ export async function createAuthorityRuntime(options: AuthorityOptions): Promise
   const config = parseAuthorityConfig(configInput)
   const warn = options.warn ?? ((message: string) => process.emitWarning(message, 'PicketAuthorityWarning'))
 
-  const signingKey = await loadSigningKey({ jwk: config.signingKey, file: config.signingKeyFile, warn })
+  let keySet = await loadKeySet({
+    keys: config.signingKeys,
+    jwk: config.signingKey,
+    file: config.signingKeyFile,
+    warn,
+  })
   const chains = createChainRegistry(config.chains)
   const ownsBalances = !options.balanceReader
   const balances = options.balanceReader ?? createBalanceReader({ timeout: options.rpcTimeout ?? 10_000 })
@@ -108,6 +133,12 @@ export async function createAuthorityRuntime(options: AuthorityOptions): Promise
         })
       : undefined
   rateLimitRedis?.on('error', onRedisError)
+  const grants = config.redisUrl
+    ? createRedisGrantStores({ redis: config.redisUrl, onError: onRedisError })
+    : {
+        codes: createMemoryCodeStore({ now: options.now ?? Date.now }),
+        sessions: createMemorySessionStore({ now: options.now ?? Date.now }),
+      }
 
   return {
     config,
@@ -115,14 +146,39 @@ export async function createAuthorityRuntime(options: AuthorityOptions): Promise
     chains,
     balances,
     nonces: guardNonceStore(nonceStore),
+    oauth: { codes: guardCodeStore(grants.codes), sessions: guardSessionStore(grants.sessions) },
     rateLimitRedis,
-    signingKey,
+    get signingKey() {
+      return keySet.current
+    },
+    get keySet() {
+      return keySet
+    },
+    async reloadKeys(signingKeys?: unknown) {
+      let next: SigningKeySet | undefined
+      if (signingKeys !== undefined) {
+        const fail = (field: string, problem: string) => new AuthorityConfigError(field, problem)
+        next = await loadKeySet({ keys: parseSigningKeyEntries(signingKeys, 'signingKeys', fail), warn })
+      } else if (config.signingKeyFile) {
+        next = await readKeyFileSet(config.signingKeyFile)
+        if (!next)
+          throw new Error(`Signing key file ${config.signingKeyFile} no longer exists; the keys in use stay`)
+      } else {
+        throw new Error(
+          'No key source to reload: pass the new signingKeys, or configure signingKeyFile (signingKey is fixed until a restart)',
+        )
+      }
+      keySet = next
+      return keySet.keys.map(({ kid, status }) => ({ kid, status }))
+    },
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     cors: options.cors ?? true,
     now: options.now ?? Date.now,
     issuer: config.issuer,
     async close() {
       if (ownsNonces) await nonceStore.close()
+      await grants.codes.close()
+      await grants.sessions.close()
       if (ownsBalances) await balances.close?.()
       if (rateLimitRedis) {
         if (rateLimitRedis.status === 'ready')

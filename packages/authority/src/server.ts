@@ -4,6 +4,7 @@ import type { ProjectConfig } from './config.js'
 import { errorReplyFor } from './error-reply.js'
 import { authorityPluginFor } from './plugin.js'
 import { type AuthorityOptions, createAuthorityRuntime, DEFAULT_BODY_LIMIT } from './runtime.js'
+import type { SigningKeyStatus } from './tokens/key-set.js'
 
 export const API_PREFIX = '/api/v1'
 
@@ -22,7 +23,12 @@ export interface RunningAuthority {
   /** `iss` of the tokens it mints (the configured issuer, else `url`). */
   issuer: string
   /** The public signing key set, as served at `${url}/.well-known/jwks.json`. */
-  jwks: { keys: JWK[] }
+  readonly jwks: { keys: JWK[] }
+  /**
+   * Re-reads the signing keys without a restart (key rotation): `signingKeys` when given, else
+   * `signingKeyFile`. Invalid keys are refused and the keys in use stay. Answers the new kids.
+   */
+  reloadKeys(signingKeys?: unknown): Promise<Array<{ kid: string; status: SigningKeyStatus }>>
   /** The validated projects, with defaults filled in. */
   projects: readonly ProjectConfig[]
   /** The underlying Fastify instance (e.g. for `inject`). */
@@ -79,7 +85,10 @@ export async function startAuthority(options: StartAuthorityOptions): Promise<Ru
   return {
     url,
     issuer: runtime.issuer,
-    jwks: { keys: [runtime.signingKey.publicJwk] },
+    get jwks() {
+      return { keys: [...runtime.keySet.jwks.keys] }
+    },
+    reloadKeys: (signingKeys?: unknown) => runtime.reloadKeys(signingKeys),
     projects: runtime.config.projects,
     app,
     close: () => app.close(),

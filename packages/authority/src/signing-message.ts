@@ -14,6 +14,8 @@ export interface RebuildInput {
   /** Milliseconds since the epoch. */
   now: number
   nonceTTLSeconds: number
+  /** SIWE domains accepted besides the project's (the authority's own, for its hosted login). */
+  extraAllowedDomains?: readonly string[]
 }
 
 /**
@@ -45,6 +47,7 @@ export function rebuildSigningMessage(input: RebuildInput): string {
       issuedAt: context.issuedAt,
       now: input.now,
       maxAgeSeconds: input.nonceTTLSeconds,
+      ...(input.extraAllowedDomains ? { extraAllowedDomains: input.extraAllowedDomains } : {}),
     })
     assertEip4361({
       domain: context.domain!,

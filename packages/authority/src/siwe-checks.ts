@@ -18,6 +18,8 @@ export interface SiweContextCheck {
   now: number
   /** How old a signed message may be: the nonce lifetime, since no nonce outlives it. */
   maxAgeSeconds: number
+  /** Domains accepted besides the project's `allowedDomains`. */
+  extraAllowedDomains?: readonly string[]
 }
 
 /**
@@ -29,7 +31,7 @@ export interface SiweContextCheck {
  */
 export function checkSiweContext(check: SiweContextCheck): void {
   const { project, chain, chainId } = check
-  const allowed = project.allowedDomains ?? []
+  const allowed = [...(project.allowedDomains ?? []), ...(check.extraAllowedDomains ?? [])]
   const problem = checkContextRule(
     { domain: check.domain, uri: check.uri, issuedAt: check.issuedAt },
     {

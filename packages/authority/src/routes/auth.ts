@@ -1,90 +1,60 @@
 import type { FastifyInstance } from 'fastify'
 import type { AuthResponse } from 'picket-core'
-import { decideRequirements } from '../authorization.js'
-import { invalidSignature, parameterInvalid, permissionDenied } from '../errors.js'
-import { nonceKey } from '../nonces/store.js'
-import { assertWalletAddress, chainFromBody, clientGoneSignal, projectOf } from '../request-context.js'
+import { BODY_ERRORS, errorResponse, errorResponses, json, ref } from '../openapi/schemas.js'
+import { clientGoneSignal, projectOf } from '../request-context.js'
 import { normalizeAuthRequest } from '../request-normalization.js'
 import type { AuthorityRuntime } from '../runtime.js'
-import { verifyWalletSignature } from '../signatures/index.js'
-import { rebuildSigningMessage } from '../signing-message.js'
 import { mintAuthResponse } from '../tokens/mint.js'
-import { canonicalWalletAddress } from '../wallet-address.js'
+import { signInWallet } from '../wallet-login.js'
+
+const AUTH_SCHEMA = {
+  summary: 'Log a wallet in',
+  description:
+    'Verifies the signature over the message rebuilt from the live nonce, the project statement and `context` ' +
+    '(SIWE) or the simple format, reads the chain for `requirements`, consumes the nonce and mints an access ' +
+    'token (§2.2). An RPC failure (424) or unmet requirements (403) leave the nonce alive: retry with the same ' +
+    'signature. Requirement fields at the top level of the body are read too (legacy picket-node, docs).',
+  tags: ['Login'],
+  body: {
+    type: 'object',
+    required: ['walletAddress', 'signature'],
+    properties: {
+      chain: { type: 'string', default: 'ethereum' },
+      walletAddress: { type: 'string', description: 'Exactly as signed; `wallet_address` is read as well' },
+      signature: {
+        type: 'string',
+        description: 'EVM: 0x-hex EIP-191 signature (EIP-1271 for contract wallets); Solana: base58 ed25519',
+      },
+      requirements: ref('Requirements'),
+      context: ref('SigningMessageContext'),
+    },
+  },
+  response: {
+    200: json('The access token and the user', ref('AuthResponse')),
+    ...errorResponses(...BODY_ERRORS, 403, 424, 429, 503),
+    401: errorResponse(
+      401,
+      'Bad API key (`authentication_required`, `api_key_invalid`), or the signature does not verify or its nonce ' +
+        'expired or was used (`signature_invalid`, `msg` contains "Invalid signature")',
+    ),
+    403: errorResponse(403, 'The wallet does not meet the requirements (`permission_denied`)'),
+  },
+} as const
 
 /**
- * `POST /auth` (reference §2.2): wallet login, optionally gated by requirements.
- *
- * Order, chosen so that a signature yields exactly one token:
- *   1. validate input (400);
- *   2. read the live nonce and verify the signature over the rebuilt message (401);
- *   3. evaluate requirements, reading the chain when needed (403 / 424);
- *   4. consume the nonce atomically — only if it still holds the value that was verified;
- *   5. mint the token.
- * Concurrent submissions of one signature all pass 2–3 but only one wins step 4, so only one
- * token is minted. Consuming after the chain read means an RPC outage (424) or an unmet
- * requirement (403) leaves the nonce alive, so the user can retry with the same signature
- * until it expires instead of signing again.
+ * `POST /auth` (reference §2.2): wallet login, optionally gated by requirements. The login
+ * rule (nonce, signature, requirements, single use) is `signInWallet`'s, shared with
+ * `/oauth2/authorize`; a login that passes mints the token.
  */
 export function registerAuthRoute(app: FastifyInstance, runtime: AuthorityRuntime): void {
-  app.post('/auth', { bodyLimit: runtime.bodyLimit }, async (request, reply): Promise<AuthResponse> => {
+  const options = { bodyLimit: runtime.bodyLimit, schema: AUTH_SCHEMA }
+  app.post('/auth', options, async (request, reply): Promise<AuthResponse> => {
     const project = projectOf(request)
-    const body = normalizeAuthRequest(request.body)
-    const chain = chainFromBody(runtime, body.chain)
-    if (chain.chainType === 'flow')
-      throw parameterInvalid('Flow wallet login is not supported by this authority')
-    assertWalletAddress(chain, body.walletAddress)
-
-    const key = nonceKey(project.id, chain.chainType, body.walletAddress)
-    const nonce = await runtime.nonces.get(key)
-    if (!nonce)
-      throw invalidSignature('the nonce has expired or was already used; request a new one and sign again')
-    const message = rebuildSigningMessage({
+    const login = await signInWallet(runtime, {
       project,
-      chain,
-      walletAddress: body.walletAddress,
-      nonce,
-      context: body.context,
-      now: runtime.now(),
-      nonceTTLSeconds: runtime.config.nonceTTL,
+      login: normalizeAuthRequest(request.body),
+      signal: clientGoneSignal(reply),
     })
-    const verified = await verifyWalletSignature({
-      chainType: chain.chainType,
-      walletAddress: body.walletAddress,
-      message,
-      signature: body.signature,
-      publicClient: chain.rpcUrl ? runtime.balances.publicClientFor(chain) : undefined,
-    })
-    if (!verified) throw invalidSignature()
-
-    const walletAddress = canonicalWalletAddress(chain, body.walletAddress)
-    // The ENS lookup runs alongside the balance read; it never throws (a failed lookup shows the address).
-    const displayAddress = runtime.balances.resolveDisplayAddress(chain, walletAddress)
-    const decision = await decideRequirements(
-      runtime.balances,
-      chain,
-      walletAddress,
-      body.requirements,
-      clientGoneSignal(reply),
-    )
-    if (!decision.allowed) throw permissionDenied(decision.reason ?? 'Requirements not met')
-
-    if (!(await runtime.nonces.consume(key, nonce))) throw invalidSignature('this signature was already used')
-    return mintAuthResponse(
-      runtime,
-      project,
-      {
-        chain: chain.slug,
-        walletAddress,
-        displayAddress: await displayAddress,
-        tokenBalances: decision.tokenBalances,
-      },
-      {
-        ...(decision.tokenIdBalances ? { tokenIdBalances: decision.tokenIdBalances } : {}),
-        // The site the wallet signed in to: relying parties refuse tokens signed for others.
-        ...(project.format === 'siwe' && body.context?.domain
-          ? { domain: body.context.domain.toLowerCase() }
-          : {}),
-      },
-    )
+    return mintAuthResponse(runtime, project, login.user, login.extensions)
   })
 }

@@ -3,11 +3,44 @@ import type { AuthResponse, TokenIdBalances } from 'picket-core'
 import { claimsSatisfy, mergeTokenBalances, mergeTokenIdBalances } from 'picket-core'
 import { decideRequirements } from '../authorization.js'
 import { permissionDenied } from '../errors.js'
+import { BODY_ERRORS, errorResponse, errorResponses, json, ref } from '../openapi/schemas.js'
 import { clientGoneSignal, projectOf } from '../request-context.js'
 import { normalizeAuthzRequest } from '../request-normalization.js'
 import type { AuthorityRuntime } from '../runtime.js'
 import { mintAuthResponse } from '../tokens/mint.js'
 import { userOf, verifyProjectToken } from './access-token.js'
+
+const AUTHZ_SCHEMA = {
+  summary: 'Authorize a session for more requirements',
+  description:
+    "Incremental token gating on the chain of the token's login (§2.3). Without `revalidate`, balances already " +
+    'in the token that satisfy the requirements answer with the same token; otherwise the chain is read and a ' +
+    'new token is minted with the balances merged, keeping the old `exp`.',
+  tags: ['Sessions'],
+  body: {
+    type: 'object',
+    required: ['accessToken', 'requirements'],
+    properties: {
+      accessToken: { type: 'string', description: 'A token of this project; `access_token` is read as well' },
+      requirements: ref('Requirements'),
+      revalidate: {
+        type: 'boolean',
+        default: false,
+        description: 'Force a fresh chain read ("true"/"false" too)',
+      },
+    },
+  },
+  response: {
+    200: json('The (new) access token and the user', ref('AuthResponse')),
+    ...errorResponses(...BODY_ERRORS, 424, 429),
+    401: errorResponse(
+      401,
+      'Bad API key (`authentication_required`, `api_key_invalid`), or the access token is invalid, expired, ' +
+        'revoked or of another project (`access_token_invalid`)',
+    ),
+    403: errorResponse(403, 'The wallet does not meet the requirements (`permission_denied`)'),
+  },
+} as const
 
 /**
  * `POST /authz` (reference §2.3, §6.4): incremental authorization of a session.
@@ -20,7 +53,8 @@ import { userOf, verifyProjectToken } from './access-token.js'
  *   must not extend a session, or a stolen token could be kept alive forever through `authz`.
  */
 export function registerAuthzRoute(app: FastifyInstance, runtime: AuthorityRuntime): void {
-  app.post('/authz', { bodyLimit: runtime.bodyLimit }, async (request, reply): Promise<AuthResponse> => {
+  const options = { bodyLimit: runtime.bodyLimit, schema: AUTHZ_SCHEMA }
+  app.post('/authz', options, async (request, reply): Promise<AuthResponse> => {
     const project = projectOf(request)
     const body = normalizeAuthzRequest(request.body)
     const { claims, chain } = await verifyProjectToken(runtime, project, body.accessToken)

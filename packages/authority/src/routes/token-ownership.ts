@@ -4,6 +4,7 @@ import { addDecimals, claimsSatisfy, hasTokenRequirements } from 'picket-core'
 import { assertTokenGatingSupported } from '../authorization.js'
 import type { BalanceReading } from '../chains/balance-reading.js'
 import { parameterInvalid, permissionDenied, resourceNotFound } from '../errors.js'
+import { BODY_ERRORS, errorResponse, errorResponses, json, ref } from '../openapi/schemas.js'
 import { assertWalletAddress, clientGoneSignal, keyTypeOf } from '../request-context.js'
 import { normalizeTokenOwnershipRequest } from '../request-normalization.js'
 import type { AuthorityRuntime } from '../runtime.js'
@@ -17,6 +18,34 @@ function totalBalance(tokenBalances: TokenBalances): string {
   return total
 }
 
+const TOKEN_OWNERSHIP_SCHEMA = {
+  summary: "Check a wallet's token balances without a session",
+  description:
+    "Reads the chain for the requirements (§2.7). Needs the project's secret key. The body is the requirements, " +
+    'flat or as `{ requirements: {…} }`; not holding them is 200 with `allowed: false`.',
+  tags: ['Chains'],
+  params: {
+    type: 'object',
+    required: ['chain', 'walletAddress'],
+    properties: { chain: { type: 'string' }, walletAddress: { type: 'string' } },
+  },
+  body: {
+    anyOf: [
+      ref('Requirements'),
+      { type: 'object', required: ['requirements'], properties: { requirements: ref('Requirements') } },
+    ],
+  },
+  response: {
+    200: json('The balances read and whether they meet the requirements', ref('TokenOwnershipResponse')),
+    ...errorResponses(...BODY_ERRORS, 401, 424, 429),
+    403: errorResponse(
+      403,
+      'Called with the publishable key: this endpoint needs the secret key (`permission_denied`)',
+    ),
+    404: errorResponse(404, 'Unknown chain (`resource_not_found`)'),
+  },
+} as const
+
 /**
  * `POST /chains/:chain/wallets/:walletAddress/tokenOwnership` (reference §2.7): balances of a
  * wallet without a session. The body is flat or `{ requirements: {…} }` (§9 #9); the answer is
@@ -25,7 +54,7 @@ function totalBalance(tokenBalances: TokenBalances): string {
 export function registerTokenOwnershipRoute(app: FastifyInstance, runtime: AuthorityRuntime): void {
   app.post<{ Params: { chain: string; walletAddress: string } }>(
     '/chains/:chain/wallets/:walletAddress/tokenOwnership',
-    { bodyLimit: runtime.bodyLimit },
+    { bodyLimit: runtime.bodyLimit, schema: TOKEN_OWNERSHIP_SCHEMA },
     async (request, reply): Promise<TokenOwnershipResponse> => {
       // A chain read for any wallet, for whoever asks: only servers (the secret key) may. No
       // browser SDK calls it (§1.4), and the publishable key is public.

@@ -18,6 +18,11 @@ export interface AccessTokenInput {
   issuedAt: number
   /** Seconds since the epoch. */
   expiresAt: number
+  /**
+   * An OAuth access token in RFC 9068's profile: header `typ: at+jwt` and the claims
+   * `client_id`, `jti` and `scope` beside Picket's (which the plugin and SDKs read).
+   */
+  rfc9068?: { clientId: string; scope: string }
 }
 
 /** Mints an ES256 access token with the Picket claim set (§5.2): `{ accessToken, claims }`. */
@@ -44,8 +49,12 @@ export async function issueAccessToken(
     // A login starts a session; a token minted from another (/authz) continues its session.
     sid: input.extensions?.sid ?? tid,
   }
-  const signed = await new SignJWT({ ...claims })
-    .setProtectedHeader({ alg: TOKEN_ALGORITHM, typ: 'JWT', kid: key.kid })
+  const profile = input.rfc9068
+  const payload = profile
+    ? { ...claims, client_id: profile.clientId, jti: tid, scope: profile.scope }
+    : claims
+  const signed = await new SignJWT({ ...payload })
+    .setProtectedHeader({ alg: TOKEN_ALGORITHM, typ: profile ? 'at+jwt' : 'JWT', kid: key.kid })
     .sign(key.privateKey)
   // WebCrypto (under jose) returns s or n − s at random; only the low-s twin is accepted.
   return { accessToken: withLowS(signed), claims }

@@ -1,8 +1,8 @@
-import { errors, jwtVerify } from 'jose'
+import { errors, type JWSHeaderParameters, jwtVerify } from 'jose'
 import type { AccessTokenPayload } from 'picket-core'
 import { assertAccessTokenClaims, canonicalTokenProblem, InvalidTokenError } from 'picket-core'
 import { accessTokenInvalid } from '../errors.js'
-import { type SigningKey, TOKEN_ALGORITHM } from './signing-key.js'
+import { type SigningKey, type SigningKeySet, TOKEN_ALGORITHM } from './signing-key.js'
 
 /** Seconds of clock skew tolerated for an `iat` in the future. */
 const MAX_FUTURE_IAT = 60
@@ -15,13 +15,30 @@ export interface VerifyAccessTokenOptions {
   currentDate?: Date
 }
 
+/** The token names no key of ours (a removed key, another authority's): never fetched from jku/jwk. */
+class UnknownSigningKeyError extends Error {}
+
+/**
+ * Our own key for a token's header: with a key set, the one its `kid` names among the set's
+ * keys (next, current, retired), or the current key for a token without a kid (every token we
+ * mint has one); `jku`, `jwk` and `x5u` are never read.
+ */
+function keyFor(keys: SigningKey | SigningKeySet, header: JWSHeaderParameters): CryptoKey {
+  if (!('byKid' in keys)) return keys.publicKey
+  if (header.kid === undefined) return keys.current.publicKey
+  const key = typeof header.kid === 'string' ? keys.byKid(header.kid) : undefined
+  if (!key) throw new UnknownSigningKeyError()
+  return key.publicKey
+}
+
 /**
  * Verifies a token this authority minted. Algorithm, issuer and audience are pinned; the key
- * is our own (never chosen by the token's `kid`/`jku`). Throws a 401 `access_token_invalid`
- * whose message says why, for anything but a valid token.
+ * is our own: a single key, or the key of a key set named by the token's `kid` (never one
+ * taken from its `jku`/`jwk`). Throws a 401 `access_token_invalid` whose message says why,
+ * for anything but a valid token.
  */
 export async function verifyAccessToken(
-  key: SigningKey,
+  keys: SigningKey | SigningKeySet,
   token: string,
   options: VerifyAccessTokenOptions,
 ): Promise<AccessTokenPayload> {
@@ -32,7 +49,7 @@ export async function verifyAccessToken(
   if (problem) throw accessTokenInvalid(problem)
   let payload: unknown
   try {
-    ;({ payload } = await jwtVerify(token, key.publicKey, {
+    ;({ payload } = await jwtVerify(token, async (header) => keyFor(keys, header), {
       algorithms: [TOKEN_ALGORITHM],
       issuer: options.issuer,
       audience: options.audience,
@@ -58,6 +75,7 @@ export async function verifyAccessToken(
 }
 
 function describeJoseError(error: unknown): string {
+  if (error instanceof UnknownSigningKeyError) return 'signed by a key this authority does not have'
   if (error instanceof errors.JWTExpired) return 'the token has expired'
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'aud') return 'the token was issued for another project'
