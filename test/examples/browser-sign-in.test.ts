@@ -4,39 +4,21 @@
  * demo key. The test clicks through the page as a person would and reads what it shows.
  * A screenshot of the holder's session is saved under test-output/.
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { createSigningMessage } from 'picket-core'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import t from 'tap'
-import { type Hex, hexToString } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { start } from '../../examples/token-gated-api/app.js'
 import type { DemoWallet } from '../../examples/token-gated-api/demo-chain.js'
+import { injectWallet, withChromium } from '../support/chromium.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 const SCREENSHOT_DIR = new URL('../../test-output/', import.meta.url).pathname
 const HOLDER_SCREENSHOT = `${SCREENSHOT_DIR}token-gated-api-holder.png`
 
-if (!existsSync(CHROMIUM)) {
-  t.fail(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it)`)
-  t.end()
-} else {
+await withChromium(t, async (browser) => {
   const example = await start({ port: 0 })
   t.teardown(() => example.close())
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  })
-  t.teardown(() => browser.close())
 
   /**
    * A page whose `window.ethereum` is a wallet holding `wallet`'s key. Like MetaMask, it hands
@@ -46,39 +28,9 @@ if (!existsSync(CHROMIUM)) {
     const context = await browser.newContext({ viewport: { width: 1100, height: 900 } })
     t.teardown(() => context.close())
     const page = await context.newPage()
-    const signed: string[] = []
-    if (wallet) {
-      const account = privateKeyToAccount(wallet.privateKey)
-      await page.exposeFunction('__walletSign', async (hexMessage: Hex) => {
-        signed.push(hexToString(hexMessage))
-        return account.signMessage({ message: { raw: hexMessage } })
-      })
-      await page.addInitScript(
-        ({ address, chainId }) => {
-          const sign = (window as unknown as { __walletSign(m: string): Promise<string> }).__walletSign
-          ;(window as unknown as { ethereum: unknown }).ethereum = {
-            isTestWallet: true,
-            async request({ method, params }: { method: string; params?: unknown[] }) {
-              switch (method) {
-                case 'eth_requestAccounts':
-                case 'eth_accounts':
-                  return [address]
-                case 'eth_chainId':
-                  return chainId
-                case 'personal_sign': {
-                  const [message, from] = params as [string, string]
-                  if (from.toLowerCase() !== address) throw new Error('unknown account')
-                  return sign(message)
-                }
-                default:
-                  throw Object.assign(new Error(`unsupported method ${method}`), { code: 4200 })
-              }
-            },
-          }
-        },
-        { address: wallet.address.toLowerCase(), chainId: `0x${example.chainId.toString(16)}` },
-      )
-    }
+    const signed = wallet
+      ? await injectWallet(page, privateKeyToAccount(wallet.privateKey), { chainId: example.chainId })
+      : []
     await page.goto(`${example.url}/`)
     return { page, signed }
   }
@@ -171,4 +123,4 @@ if (!existsSync(CHROMIUM)) {
     t.ok(await page.locator('#sign-in').isDisabled())
     t.match(await callRoute(page, '/api/public'), /^200 OK/)
   })
-}
+})
