@@ -149,6 +149,14 @@ t.test('json blocks are configurations the authority accepts', async (t) => {
 
 const cliSource = readFileSync(join(repoRoot, 'packages/authority/src/cli.ts'), 'utf8')
 const cliFlags = new Set([...cliSource.matchAll(/^\s{6}(\w+): \{ type:/gm)].map((m) => m[1]!))
+const keysSource = readFileSync(join(repoRoot, 'packages/authority/src/key-commands.ts'), 'utf8')
+const keyActions = new Set(
+  /const ACTIONS = \[([^\]]*)\]/
+    .exec(keysSource)?.[1]
+    ?.match(/'(\w+)'/g)
+    ?.map((a) => a.slice(1, -1)) ?? [],
+)
+const keyFlags = new Set([...keysSource.matchAll(/^\s{6}(\w+): \{ type:/gm)].map((m) => m[1]!))
 const codeThatReadsEnv = [
   cliSource,
   ...filesUnder(join(repoRoot, 'examples'), '.ts').map((f) => readFileSync(f, 'utf8')),
@@ -189,9 +197,13 @@ function commandProblem(command: string): string | undefined {
   }
   if (tool === 'npx' && verb && verb in authorityBin) {
     if (!existsSync(join(repoRoot, 'packages/authority/src/cli.ts'))) return 'the CLI source is missing'
-    for (let i = 0; i < args.length; i += 2) {
+    // `keys <action>`: the key-set commands, with their own flags.
+    const keys = args[0] === 'keys'
+    if (keys && !keyActions.has(args[1] ?? '')) return `the CLI has no keys command ${args[1]}`
+    const flags = keys ? keyFlags : cliFlags
+    for (let i = keys ? 2 : 0; i < args.length; i += 2) {
       const flag = /^--(\w+)$/.exec(args[i]!)?.[1]
-      if (!flag || !cliFlags.has(flag)) return `the CLI has no flag ${args[i]}`
+      if (!flag || !flags.has(flag)) return `the CLI has no flag ${args[i]}`
       if (args[i + 1] === undefined) return `${args[i]} needs a value`
     }
     return undefined
@@ -202,6 +214,11 @@ function commandProblem(command: string): string | undefined {
 t.test('bash blocks: scripts, files, CLI flags and environment variables that exist', async (t) => {
   t.ok(cliFlags.has('port') && cliFlags.has('config'), 'read the CLI flags')
   t.equal(commandProblem('npm run no-such-script'), 'no npm script no-such-script', 'the checker refuses')
+  t.ok(keyActions.has('promote') && keyFlags.has('kid'), 'read the keys commands and flags')
+  t.equal(
+    commandProblem('npx picket-authority keys rotate --file k.json'),
+    'the CLI has no keys command rotate',
+  )
   const bashBlocks = blocks.filter((b) => b.lang === 'bash')
   t.ok(
     bashBlocks.some((b) => b.code === 'npm ci && npm start'),
@@ -211,7 +228,8 @@ t.test('bash blocks: scripts, files, CLI flags and environment variables that ex
   for (const block of bashBlocks) {
     for (const line of block.code.split('\n')) {
       if (line.trim() === '' || line.trim().startsWith('#')) continue
-      for (const command of line.split('&&')) {
+      // A trailing `# comment` is not part of the command.
+      for (const command of line.replace(/\s+#\s.*$/, '').split('&&')) {
         t.equal(commandProblem(command), undefined, `${where(block)}: ${command.trim()}`)
       }
     }
