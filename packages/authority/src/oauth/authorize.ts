@@ -5,12 +5,7 @@ import { normalizeAuthRequest } from '../request-normalization.js'
 import { PUBLIC_ROUTE } from '../routes/well-known.js'
 import type { AuthorityRuntime } from '../runtime.js'
 import { signInWallet } from '../wallet-login.js'
-import {
-  type AuthorizeTarget,
-  parseAuthorizeRequest,
-  resolveAuthorizeTarget,
-  UntrustedRedirectError,
-} from './authorize-request.js'
+import { type AuthorizeTarget, parseAuthorizeRequest, resolveAuthorizeTarget } from './authorize-request.js'
 import { OAuthError, oauthErrorBody, toOAuthError } from './errors.js'
 import type { CodeGrant } from './grant-stores.js'
 import { digestToken, newOpaqueToken } from './opaque-tokens.js'
@@ -134,11 +129,10 @@ function sendResponse(
 
 /** An error before the redirect URI is trusted: shown here (HTML for a browser, JSON otherwise). */
 export function sendUntrusted(request: FastifyRequest, reply: FastifyReply, error: OAuthError): FastifyReply {
-  const oauthError =
-    error instanceof UntrustedRedirectError || error instanceof OAuthError ? error : undefined
-  const status = oauthError && oauthError.statusCode >= 400 ? oauthError.statusCode : 400
-  if (oauthError?.retryAfter !== undefined) reply.header('retry-after', String(oauthError.retryAfter))
-  request.log.info({ error: error.error }, error.message)
+  const status = error.statusCode >= 400 ? error.statusCode : 400
+  if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter))
+  if (error.error === 'server_error') request.log.error({ err: error }, 'OAuth authorization failed')
+  else request.log.info({ error: error.error }, error.message)
   if ((request.headers.accept ?? '').includes('text/html')) {
     return sendPage(reply, status, errorPage(error.error, error.message))
   }
