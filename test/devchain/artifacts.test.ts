@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { type Abi, type AbiFunction, toFunctionSignature } from 'viem'
 import {
+  demoAccountFactoryAbi,
   demoERC20Abi,
   demoERC721Abi,
   demoERC1155Abi,
   demoERC1271WalletAbi,
+  demoOffchainLookupWalletAbi,
 } from '../../tools/devchain/abis.js'
 import {
   ARTIFACTS_PATH,
@@ -44,12 +46,14 @@ function describeFunctions(abi: Abi): Map<string, string> {
 }
 
 const typedAbis: Record<ContractName, Abi> = {
+  DemoAccountFactory: demoAccountFactoryAbi,
   DemoERC20: demoERC20Abi,
   DemoERC721: demoERC721Abi,
   DemoERC1155: demoERC1155Abi,
   DemoERC1271Wallet: demoERC1271WalletAbi,
   // Only a fallback: it has no functions to type.
   DemoEchoWallet: [],
+  DemoOffchainLookupWallet: demoOffchainLookupWalletAbi,
 }
 
 t.test('typed ABIs agree with the compiled ABIs', async (t) => {

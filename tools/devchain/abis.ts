@@ -40,5 +40,15 @@ export const demoERC1271WalletAbi = parseAbi([
   'function supportsInterface(bytes4 interfaceId) pure returns (bool)',
 ])
 
+/** CREATE2 factory of DemoERC1271Wallet accounts: counterfactual addresses for EIP-6492. */
+export const demoAccountFactoryAbi = parseAbi([
+  'function createAccount(address owner, bytes32 salt) returns (address account)',
+  'function getAccountAddress(address owner, bytes32 salt) view returns (address)',
+  'event AccountCreated(address indexed account, address indexed owner, bytes32 salt)',
+])
+
+/** A contract that answers every other call with an EIP-3668 OffchainLookup revert to its URL. */
+export const demoOffchainLookupWalletAbi = parseAbi(['function url() view returns (string)'])
+
 /** What ERC-1271 `isValidSignature` returns for a valid signature (its own selector). */
 export const ERC1271_MAGIC_VALUE = '0x1626ba7e'

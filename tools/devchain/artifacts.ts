@@ -4,11 +4,13 @@ import type { Abi, Hex } from 'viem'
 
 /** The contracts under `contracts/`, one per file, named after the file; sorted, as in artifacts.json. */
 export const CONTRACT_NAMES = [
+  'DemoAccountFactory',
   'DemoERC1155',
   'DemoERC1271Wallet',
   'DemoERC20',
   'DemoERC721',
   'DemoEchoWallet',
+  'DemoOffchainLookupWallet',
 ] as const
 export type ContractName = (typeof CONTRACT_NAMES)[number]
 

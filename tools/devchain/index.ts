@@ -3,10 +3,12 @@
  * wallet, for tests, examples and benchmarks. See chain.ts for the entry point.
  */
 export {
+  demoAccountFactoryAbi,
   demoERC20Abi,
   demoERC721Abi,
   demoERC1155Abi,
   demoERC1271WalletAbi,
+  demoOffchainLookupWalletAbi,
   ERC1271_MAGIC_VALUE,
 } from './abis.js'
 export {

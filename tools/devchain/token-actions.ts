@@ -15,6 +15,10 @@ export interface TokenActions {
   deployERC1271Wallet(owner: Address, opts?: { from?: Hex }): Promise<Address>
   /** A hostile contract that answers every call with its calldata (security tests). */
   deployEchoWallet(opts?: { from?: Hex }): Promise<Address>
+  /** A CREATE2 factory of DemoERC1271Wallet accounts (counterfactual addresses, EIP-6492). */
+  deployAccountFactory(opts?: { from?: Hex }): Promise<Address>
+  /** A hostile contract: every call (isValidSignature, balanceOf...) reverts with an OffchainLookup to `url`. */
+  deployOffchainLookupWallet(url: string, opts?: { from?: Hex }): Promise<Address>
 
   /** Mints are open on the demo tokens; they are sent by the chain's first account. */
   mintERC20(token: Address, to: Address, amount: bigint): Promise<Hash>
@@ -64,6 +68,8 @@ export function createTokenActions(clients: DevClients, defaultSigner: Hex): Tok
     deployERC1155: ({ uri = '', from } = {}) => deploy('DemoERC1155', [uri], from),
     deployERC1271Wallet: (owner, { from } = {}) => deploy('DemoERC1271Wallet', [owner], from),
     deployEchoWallet: ({ from } = {}) => deploy('DemoEchoWallet', [], from),
+    deployAccountFactory: ({ from } = {}) => deploy('DemoAccountFactory', [], from),
+    deployOffchainLookupWallet: (url, { from } = {}) => deploy('DemoOffchainLookupWallet', [url], from),
 
     mintERC20: (token, to, amount) =>
       send(defaultSigner, (w) =>

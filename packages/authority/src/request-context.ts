@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { parseBasicApiKey } from './api-key.js'
-import { isValidAddress } from './chains/addresses.js'
+import { badChecksumProblem, isValidAddress } from './chains/addresses.js'
 import type { ChainDefinition } from './chains/registry.js'
 import type { ProjectConfig } from './config.js'
 import { apiKeyInvalid, authenticationRequired, parameterInvalid } from './errors.js'
@@ -56,6 +56,8 @@ export function chainFromBody(runtime: AuthorityRuntime, slug: string): ChainDef
 
 /** Rejects addresses that cannot belong to the chain before any nonce or RPC work. */
 export function assertWalletAddress(chain: ChainDefinition, walletAddress: string): void {
+  const badChecksum = chain.chainType === 'ethereum' ? badChecksumProblem(walletAddress) : undefined
+  if (badChecksum) throw parameterInvalid(`walletAddress ${badChecksum}`)
   if (!isValidAddress(chain.chainType, walletAddress)) {
     throw parameterInvalid(
       `walletAddress ${JSON.stringify(walletAddress)} is not a valid ${chain.chainName} address`,

@@ -9,6 +9,7 @@ import {
   requirementLimitProblem,
   requirementsFromBody,
 } from 'picket-core'
+import { badChecksumProblem } from './chains/addresses.js'
 import { invalidField as fail, parameterInvalid } from './errors.js'
 
 /**
@@ -100,7 +101,22 @@ function requirementsOf(body: Body): Requirements {
   // Bounded work: each listed id or collection is a chain read.
   const tooMany = requirementLimitProblem(requirements)
   if (tooMany) throw parameterInvalid(tooMany)
+  assertChecksums(requirements)
   return requirements
+}
+
+/**
+ * EVM addresses in requirements are taken in lower case or checksummed; a mixed-case one with a
+ * wrong EIP-55 checksum is a typo, and a gate must not open (or stay shut) for the address it
+ * names instead: 400 before any signature or chain work.
+ */
+function assertChecksums(requirements: Requirements): void {
+  const contract = badChecksumProblem(requirements.contractAddress)
+  if (contract) throw parameterInvalid(`requirements.contractAddress ${contract}`)
+  for (const [index, wallet] of (requirements.allowedWallets ?? []).entries()) {
+    const problem = badChecksumProblem(wallet)
+    if (problem) throw parameterInvalid(`requirements.allowedWallets[${index}] ${problem}`)
+  }
 }
 
 /** A chain id as a number: JSON numbers from picket-js/python, numeric strings from picket-go (§9 #5). */

@@ -1,15 +1,20 @@
 import t from 'tap'
+import { badChecksumProblem } from '../../../packages/authority/src/chains/addresses.js'
 import {
   isEvmAddress,
   isSolanaAddress,
   isValidAddress,
 } from '../../../packages/authority/src/chains/index.js'
 
-t.test('EVM: any casing, checksum not enforced (keys stay as received)', async (t) => {
+t.test('EVM: lower, upper or checksummed; a wrong checksum in mixed case is refused', async (t) => {
   t.ok(isEvmAddress('0x70997970C51812dc3A010C7d01b50e0d17dc79C8'))
   t.ok(isEvmAddress('0x70997970c51812dc3a010c7d01b50e0d17dc79c8'))
   t.ok(isEvmAddress('0x70997970C51812DC3A010C7D01B50E0D17DC79C8'))
-  t.ok(isEvmAddress('0x70997970c51812DC3a010C7d01b50e0d17dc79C8'), 'wrong checksum casing still accepted')
+  const typo = '0x70997970c51812DC3a010C7d01b50e0d17dc79C8'
+  t.notOk(isEvmAddress(typo), 'mixed case that is not the checksum: a typo')
+  t.match(badChecksumProblem(typo), /"0x70997970c51812DC3a010C7d01b50e0d17dc79C8" fails its EIP-55 checksum/)
+  t.equal(badChecksumProblem('0x70997970c51812dc3a010c7d01b50e0d17dc79c8'), undefined)
+  t.equal(badChecksumProblem('0x123'), undefined, 'malformed is another problem')
   for (const bad of [
     '',
     '0x',

@@ -40,6 +40,10 @@ export function createEvmClients(options: EvmClientOptions): EvmClients {
           batch: { multicall: false },
           // Nothing here polls; keep the default cache of eth_chainId/blockNumber out of the way.
           cacheTime: 0,
+          // EIP-3668 CCIP-Read off: a contract named in a request (a "token", a contract wallet)
+          // could revert with an OffchainLookup naming any URL, and the client would fetch it from
+          // inside this server's network. No balance, interface or signature read needs it.
+          ccipRead: false,
         }) as PublicClient
         clients.set(key, client)
       }

@@ -2,18 +2,24 @@ import {
   type Address,
   BaseError,
   ContractFunctionRevertedError,
+  encodeDeployData,
   encodeFunctionData,
+  erc6492SignatureValidatorAbi,
+  erc6492SignatureValidatorByteCode,
+  getAddress,
   type Hex,
   HttpRequestError,
   hashMessage,
   isAddress,
   isAddressEqual,
+  isErc6492Signature,
   isHex,
   type PublicClient,
   parseAbi,
-  recoverMessageAddress,
+  recoverAddress,
   TimeoutError,
 } from 'viem'
+import { call } from 'viem/actions'
 import { chainUnavailable } from '../errors.js'
 
 /**
@@ -25,19 +31,29 @@ const ERC1271_MAGIC_WORD = `0x1626ba7e${'0'.repeat(56)}`
 const erc1271Abi = parseAbi([
   'function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)',
 ])
+/** What the EIP-6492 universal validator's constructor returns (one byte) for a valid signature. */
+const ERC6492_VALID = '0x01'
 
 export interface EvmSignatureInput {
   walletAddress: string
   message: string
   signature: string
-  /** The chain's client; without one only EOA (ecrecover) signatures can be checked. */
+  /**
+   * The client of the chain the message names (its chain ID is checked against the login's chain
+   * before this runs); without one only EOA (ecrecover) signatures can be checked.
+   */
   publicClient?: PublicClient | undefined
 }
 
 /**
- * EIP-191 `personal_sign` verification (reference §4.5). An EOA signature is checked locally
- * by ecrecover, with no RPC. Only when that fails and the chain has an RPC URL is the address
- * asked, as an ERC-1271 contract wallet, whether it accepts the signature.
+ * EIP-191 `personal_sign` verification (reference §4.5) for every kind of wallet, in this order:
+ *   1. an ordinary wallet (EOA): ecrecover, locally, with no RPC call;
+ *   2. a deployed contract wallet (Safe, a deployed smart account): ERC-1271 `isValidSignature`
+ *      on the chain, when the address has code;
+ *   3. a counterfactual account (EIP-6492-wrapped signature, e.g. a Coinbase Smart Wallet before
+ *      its first transaction): the deployless universal validator in one `eth_call`, which runs
+ *      the account's factory and then asks the account — nothing is deployed on chain;
+ *   4. otherwise refused.
  *
  * Returns false for any signature that does not verify; throws a 424 error only when the chain
  * could not be asked (so an RPC outage is never mistaken for a bad signature, nor for a pass).
@@ -45,38 +61,82 @@ export interface EvmSignatureInput {
 export async function verifyEvmSignature(input: EvmSignatureInput): Promise<boolean> {
   const { walletAddress, message, signature, publicClient } = input
   if (!isAddress(walletAddress, { strict: false }) || !isHex(signature, { strict: true })) return false
-  const address = walletAddress as Address
+  const address = getAddress(walletAddress.toLowerCase())
+  const hash = hashMessage(message)
 
+  // r ‖ s ‖ v: 65 bytes. A 6492 wrapper ends in its 32-byte magic suffix, never at this length.
   if (signature.length === 132) {
     try {
-      const recovered = await recoverMessageAddress({ message, signature: signature as Hex })
-      if (isAddressEqual(recovered, address)) return true
+      if (isAddressEqual(await recoverAddress({ hash, signature }), address)) return true
     } catch {
       // Malformed r/s/v: not an EOA signature; a contract wallet may still accept the bytes.
     }
   }
   if (!publicClient) return false
-  return verifyErc1271Signature(publicClient, address, message, signature as Hex)
+  if (isErc6492Signature(signature)) return verifyErc6492Signature(publicClient, address, hash, signature)
+  return verifyErc1271Signature(publicClient, address, hash, signature)
 }
 
 async function verifyErc1271Signature(
   client: PublicClient,
   address: Address,
-  message: string,
+  hash: Hex,
   signature: Hex,
 ): Promise<boolean> {
-  try {
+  return askChain(async () => {
     const code = await client.getCode({ address })
     if (!code || code === '0x') return false
-    const { data } = await client.call({
+    const { data } = await call(withoutCcipRead(client), {
       to: address,
       data: encodeFunctionData({
         abi: erc1271Abi,
         functionName: 'isValidSignature',
-        args: [hashMessage(message), signature],
+        args: [hash, signature],
       }),
     })
     return data !== undefined && data.toLowerCase() === ERC1271_MAGIC_WORD
+  })
+}
+
+/**
+ * EIP-6492: `signature` is abi.encode(factory, factoryCalldata, innerSignature) ++ 0x6492…6492.
+ * The universal validator's creation code, sent as an `eth_call` without `to`, deploys nothing:
+ * its constructor calls the factory when the account has no code yet, asks the account through
+ * ERC-1271 (or ecrecovers when the signer is an EOA), and returns one byte. viem's `verifyHash`
+ * does the same, but maps every failed call, an unreachable RPC included, to "invalid": the call
+ * is made here so that a transport failure stays a 424.
+ */
+async function verifyErc6492Signature(
+  client: PublicClient,
+  address: Address,
+  hash: Hex,
+  signature: Hex,
+): Promise<boolean> {
+  return askChain(async () => {
+    const { data } = await call(withoutCcipRead(client), {
+      data: encodeDeployData({
+        abi: erc6492SignatureValidatorAbi,
+        bytecode: erc6492SignatureValidatorByteCode,
+        args: [address, hash, signature],
+      }),
+    })
+    return data === ERC6492_VALID
+  })
+}
+
+/**
+ * EIP-3668 CCIP-Read off: a contract wallet's `isValidSignature` could revert with an
+ * OffchainLookup naming any URL, and a client that follows it sends this server's HTTP request
+ * wherever the wallet says. No signature check needs an off-chain answer.
+ */
+function withoutCcipRead(client: PublicClient): PublicClient {
+  return { ...client, ccipRead: false } as PublicClient
+}
+
+/** A chain question whose revert means "no" and whose transport failure is a 424. */
+async function askChain(question: () => Promise<boolean>): Promise<boolean> {
+  try {
+    return await question()
   } catch (error) {
     if (isTransportFailure(error)) {
       throw chainUnavailable('Could not reach the chain to verify a contract-wallet signature')
