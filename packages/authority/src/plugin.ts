@@ -11,6 +11,7 @@ import { registerAuthRoute } from './routes/auth.js'
 import { registerAuthzRoute } from './routes/authz.js'
 import { registerChainRoutes } from './routes/chains.js'
 import { registerNonceRoute } from './routes/nonce.js'
+import { registerOperations } from './routes/operations.js'
 import { registerTokenOwnershipRoute } from './routes/token-ownership.js'
 import { registerValidateRoute } from './routes/validate.js'
 import { registerWellKnownRoutes } from './routes/well-known.js'
@@ -93,6 +94,8 @@ async function registerAuthority(app: FastifyInstance, runtime: AuthorityRuntime
       .send({ msg: `Route ${request.method} ${request.url} not found`, code: 'resource_not_found' })
   })
 
+  // First: its hooks time every route and count the logins of /auth and /oauth2/authorize.
+  registerOperations(app, runtime)
   registerNonceRoute(app, runtime)
   registerAuthRoute(app, runtime)
   registerAuthzRoute(app, runtime)

@@ -15,6 +15,8 @@ import type { CodeStore, SessionStore } from './oauth/grant-stores.js'
 import { guardCodeStore, guardSessionStore } from './oauth/guarded-grant-stores.js'
 import { createMemoryCodeStore, createMemorySessionStore } from './oauth/memory-grant-stores.js'
 import { createRedisGrantStores } from './oauth/redis-grant-stores.js'
+import { instrumentedChainFetch } from './operations/chain-fetch.js'
+import { type AuthorityMetrics, createAuthorityMetrics } from './operations/metrics.js'
 import { createProjectDirectory, type ProjectDirectory } from './projects.js'
 import { parseSigningKeyEntries, type SigningKeyStatus } from './tokens/key-set.js'
 import { loadKeySet, readKeyFileSet, type SigningKey, type SigningKeySet } from './tokens/signing-key.js'
@@ -60,6 +62,8 @@ export interface AuthorityRuntime {
   readonly chains: ChainRegistry
   readonly balances: AuthorityBalanceReader
   readonly nonces: NonceStore
+  /** Prometheus metrics of this authority, in its own registry (`GET {prefix}/metrics`). */
+  readonly metrics: AuthorityMetrics
   /** OAuth authorization codes and sessions (refresh-token families): memory, or Redis with `redisUrl`. */
   readonly oauth: { readonly codes: CodeStore; readonly sessions: SessionStore }
   /**
@@ -116,7 +120,6 @@ export async function createAuthorityRuntime(options: AuthorityOptions): Promise
   })
   const chains = createChainRegistry(config.chains)
   const ownsBalances = !options.balanceReader
-  const balances = options.balanceReader ?? createBalanceReader({ timeout: options.rpcTimeout ?? 10_000 })
   const ownsNonces = !options.nonceStore
   const onRedisError = rateLimited(warn, 30_000, (error: Error) => `Redis: ${error.message}`)
   const nonceStore =
@@ -124,6 +127,14 @@ export async function createAuthorityRuntime(options: AuthorityOptions): Promise
     (config.redisUrl
       ? createRedisNonceStore({ redis: config.redisUrl, ttlSeconds: config.nonceTTL, onError: onRedisError })
       : createMemoryNonceStore({ ttlSeconds: config.nonceTTL }))
+  const metrics = createAuthorityMetrics({ nonceStoreSize: nonceStore.size && (() => nonceStore.size!()) })
+  // Chain reads are timed and counted per chain and endpoint (a replaced reader reports none).
+  const balances =
+    options.balanceReader ??
+    createBalanceReader({
+      timeout: options.rpcTimeout ?? 10_000,
+      fetch: instrumentedChainFetch(metrics, chains),
+    })
   const rateLimitRedis =
     config.redisUrl && config.rateLimit
       ? new Redis(config.redisUrl, {
@@ -146,6 +157,7 @@ export async function createAuthorityRuntime(options: AuthorityOptions): Promise
     chains,
     balances,
     nonces: guardNonceStore(nonceStore),
+    metrics,
     oauth: { codes: guardCodeStore(grants.codes), sessions: guardSessionStore(grants.sessions) },
     rateLimitRedis,
     get signingKey() {

@@ -3,6 +3,7 @@ import type { JWK } from 'jose'
 import type { ProjectConfig } from './config.js'
 import { errorReplyFor } from './error-reply.js'
 import { authorityPluginFor } from './plugin.js'
+import { echoRequestIds, REQUEST_ID_HEADER, requestIdFor } from './request-id.js'
 import { type AuthorityOptions, createAuthorityRuntime, DEFAULT_BODY_LIMIT } from './runtime.js'
 import type { SigningKeyStatus } from './tokens/key-set.js'
 
@@ -46,11 +47,15 @@ export async function startAuthority(options: StartAuthorityOptions): Promise<Ru
   const app = Fastify({
     logger,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // Every log line of a request carries its id (`reqId`): a safe incoming x-request-id, else a
+    // UUID (genReqId checks the header; Fastify's requestIdHeader would take any value as is).
+    requestIdHeader: false,
+    genReqId: requestIdFor,
     // Errors Fastify raises before routing (a malformed URL, an over-long parameter) answer in
     // the API's own `{msg, code}` shape too (§1.6: every SDK parses the body as JSON).
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error, request, reply) => {
       const { statusCode, body } = errorReplyFor(error, DEFAULT_BODY_LIMIT)
-      ;(reply as FastifyReply).code(statusCode).send(body)
+      ;(reply as FastifyReply).header(REQUEST_ID_HEADER, request.id).code(statusCode).send(body)
     },
   })
   const runtime = await createAuthorityRuntime({
@@ -58,6 +63,7 @@ export async function startAuthority(options: StartAuthorityOptions): Promise<Ru
     warn: authorityOptions.warn ?? ((message) => process.emitWarning(message, 'PicketAuthorityWarning')),
   })
   app.addHook('onClose', async () => runtime.close())
+  echoRequestIds(app)
   try {
     await app.register(authorityPluginFor(runtime), { prefix: API_PREFIX })
     // Outside the prefix: still JSON (§1.6), e.g. for clients pointed at a base URL without /api/v1.

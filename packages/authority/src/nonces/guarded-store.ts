@@ -25,6 +25,9 @@ export function guardNonceStore(store: NonceStore): NonceStore {
     issue: (key) => guard(() => store.issue(key)),
     get: (key) => guard(() => store.get(key)),
     consume: (key, nonce) => guard(() => store.consume(key, nonce)),
+    // Unguarded: their callers (a scrape, a readiness probe) handle failures themselves.
+    ...(store.size ? { size: () => store.size!() } : {}),
+    ...(store.ping ? { ping: () => store.ping!() } : {}),
     close: () => store.close(),
   }
 }

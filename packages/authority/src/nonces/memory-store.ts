@@ -47,6 +47,11 @@ export function createMemoryNonceStore(options: MemoryNonceStoreOptions): NonceS
       cache.delete(key)
       return true
     },
+    async size() {
+      // Bounded work: the cache holds at most maxEntries + 1 entries.
+      cache.purgeStale()
+      return cache.size
+    },
     async close() {
       cache.clear()
     },

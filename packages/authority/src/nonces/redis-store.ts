@@ -43,7 +43,14 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`
 
+/** Live nonces of the index: those whose expiry is still ahead (by Redis' clock, like ISSUE_SCRIPT). */
+const SIZE_SCRIPT = `
+local now = redis.call('TIME')
+local nowMs = now[1] * 1000 + math.floor(now[2] / 1000)
+return redis.call('ZCOUNT', KEYS[1], '(' .. nowMs, '+inf')`
+
 type ScriptedRedis = Redis & {
+  picketCountNonces(index: string): Promise<number>
   picketIssueNonce(
     key: string,
     index: string,
@@ -69,6 +76,7 @@ export function createRedisNonceStore(options: RedisNonceStoreOptions): NonceSto
   }
   client.defineCommand('picketIssueNonce', { numberOfKeys: 2, lua: ISSUE_SCRIPT })
   client.defineCommand('picketConsumeNonce', { numberOfKeys: 2, lua: CONSUME_SCRIPT })
+  client.defineCommand('picketCountNonces', { numberOfKeys: 1, lua: SIZE_SCRIPT })
   const prefix = options.keyPrefix ?? 'picket:nonce:'
   const index = `${prefix}live-index`
   const max = options.maxEntries ?? DEFAULT_MAX_LIVE_NONCES
@@ -90,6 +98,12 @@ export function createRedisNonceStore(options: RedisNonceStoreOptions): NonceSto
     },
     async consume(key, nonce) {
       return (await client.picketConsumeNonce(prefix + key, index, nonce)) === 1
+    },
+    async size() {
+      return Number(await client.picketCountNonces(index))
+    },
+    async ping() {
+      await client.ping()
     },
     async close() {
       if (!ownsClient) return

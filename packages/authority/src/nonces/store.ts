@@ -14,6 +14,10 @@ export interface NonceStore {
    * concurrent calls with the same arguments, exactly one sees `true`.
    */
   consume(key: string, nonce: string): Promise<boolean>
+  /** Live nonces now (the `picket_authority_nonce_store_size` metric); optional. */
+  size?(): Promise<number>
+  /** Resolves when the store's backend answers (readiness: Redis PING); optional. */
+  ping?(): Promise<void>
   close(): Promise<void>
 }
 

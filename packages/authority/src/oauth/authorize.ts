@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AUTHORIZE_SCHEMA } from '../openapi/oauth-schemas.js'
+import { noteLoginError, noteLoginOutcome } from '../operations/login-outcomes.js'
 import { clientGoneSignal, issuerOf } from '../request-context.js'
 import { normalizeAuthRequest } from '../request-normalization.js'
 import { PUBLIC_ROUTE } from '../routes/well-known.js'
@@ -36,6 +37,7 @@ export function registerAuthorizeRoute(app: FastifyInstance, runtime: AuthorityR
       try {
         target = resolveAuthorizeTarget(runtime, params)
       } catch (error) {
+        noteLoginError(request, error)
         return sendUntrusted(request, reply, error as OAuthError)
       }
       const issuer = issuerOf(runtime)
@@ -84,8 +86,10 @@ export function registerAuthorizeRoute(app: FastifyInstance, runtime: AuthorityR
         }
         const code = newOpaqueToken()
         await runtime.oauth.codes.put(digestToken(code), grant, CODE_TTL_SECONDS)
+        noteLoginOutcome(request, 'success')
         return sendResponse(reply, authorization, { code }, issuer)
       } catch (thrown) {
+        noteLoginError(request, thrown)
         const error = toOAuthError(thrown, runtime.bodyLimit)
         if (error.error === 'server_error') request.log.error({ err: thrown }, 'OAuth authorization failed')
         else request.log.info({ error: error.error }, error.message)

@@ -32,6 +32,7 @@ const TAGS = [
   { name: 'Chains', description: 'Supported chains and token ownership (§2.5–§2.7)' },
   { name: 'OAuth 2.0', description: 'Authorization code flow with PKCE and OpenID Connect (§2.8–§2.10)' },
   { name: 'Discovery', description: 'Public keys, discovery documents and this API document' },
+  { name: 'Operations', description: 'Liveness, readiness and Prometheus metrics for monitors (public)' },
 ]
 
 const OPENAPI_SCHEMA = {
