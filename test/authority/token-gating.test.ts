@@ -224,7 +224,7 @@ t.test(
   },
 )
 
-t.test('chain failures: unsupported token 400, no RPC 400 "token gating", RPC down 424', async (t) => {
+t.test('chain failures: unsupported token 400, no RPC 503 "token gating", RPC down 424', async (t) => {
   const notToken = await prepareEvmLogin(authority, holder, {
     ...local,
     requirements: { contractAddress: nobody.address },
@@ -235,8 +235,21 @@ t.test('chain failures: unsupported token 400, no RPC 400 "token gating", RPC do
 
   const mainnet = await prepareEvmLogin(authority, holder, { requirements: { contractAddress: erc20 } })
   const noRpc = await authority.call('POST', 'auth', { body: mainnet.body })
-  t.equal(noRpc.status, 400)
+  // Was 400 (issue 14): a chain without an RPC URL is the server's missing setting, not the
+  // wallet's fault, and a 4xx read as "not allowed" by apps and the plugin. Now 503 with
+  // Retry-After, naming the setting; still "token gating" for picket-js (§2.2).
+  t.equal(noRpc.status, 503)
+  t.equal(noRpc.body.code, 'chain_not_configured')
+  t.ok(Number(noRpc.headers.get('retry-after')) >= 1, 'with Retry-After')
   t.match(noRpc.body.msg, /token gating/)
+  t.match(noRpc.body.msg, /chains\.ethereum\.rpcUrl/)
+  t.match(noRpc.body.msg, /--rpc ethereum=URL/)
+  t.match(noRpc.body.msg, /PICKET_RPC_ETHEREUM/)
+  t.notMatch(
+    noRpc.body.msg,
+    /invalid signature|allowed wallet|any erc20/i,
+    'nothing picket-js reads as the wallet’s fault',
+  )
 
   const down = await startTestAuthority({
     chains: { polygon: { rpcUrl: 'http://127.0.0.1:9' } },

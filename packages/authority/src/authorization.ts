@@ -1,6 +1,6 @@
 import type { Requirements, TokenBalances, TokenIdBalances } from 'picket-core'
 import { claimsSatisfy, hasTokenRequirements, isAllowedWallet, isEmptyRequirements } from 'picket-core'
-import { TokenGatingUnsupportedError } from './chains/errors.js'
+import { ChainRpcNotConfiguredError, TokenGatingUnsupportedError } from './chains/errors.js'
 import type { ChainDefinition } from './chains/registry.js'
 import type { AuthorityBalanceReader } from './runtime.js'
 
@@ -16,14 +16,16 @@ export interface AuthorizationDecision {
 
 /**
  * Rejects token requirements on a chain that cannot read balances, before any signature work,
- * with the "token gating" wording picket-js recognizes (§2.2, §6.1).
+ * with the "token gating" wording picket-js recognizes (§2.2, §6.1): Flow never can (400); a
+ * chain without an RPC URL is the server's missing setting, not the wallet's fault (503 naming
+ * the setting, with Retry-After).
  */
 export function assertTokenGatingSupported(chain: ChainDefinition, requirements: Requirements): void {
   if (hasTokenRequirements(requirements) && !chain.authorizationSupported) {
-    throw new TokenGatingUnsupportedError(
-      chain.slug,
-      chain.chainType === 'flow' ? 'balances are not implemented for Flow' : 'no rpcUrl is configured for it',
-    )
+    if (chain.chainType === 'flow') {
+      throw new TokenGatingUnsupportedError(chain.slug, 'balances are not implemented for Flow')
+    }
+    throw new ChainRpcNotConfiguredError(chain.slug)
   }
 }
 

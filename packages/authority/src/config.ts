@@ -73,6 +73,21 @@ export interface AuthorityConfigInput {
   chains?: Record<string, ChainOverrideInput>
   /** Rate limits of `auth/nonce`, `auth` and `authz` (429 + Retry-After), or `false` for none. */
   rateLimit?: RateLimitConfigInput | false
+  /**
+   * `GET {prefix}/metrics` (Prometheus): `true` (default) serves it publicly, `false` does not
+   * serve it, `{ bearerToken }` serves it only to `Authorization: Bearer <bearerToken>`.
+   */
+  metrics?: boolean | MetricsConfigInput
+}
+
+export interface MetricsConfigInput {
+  /** At least 16 characters; the scraper sends it as `Authorization: Bearer <token>`. */
+  bearerToken?: string
+}
+
+export interface MetricsConfig {
+  readonly enabled: boolean
+  readonly bearerToken?: string
 }
 
 /** At most `max` requests per `windowSeconds`. */
@@ -130,6 +145,7 @@ export interface AuthorityConfig {
   readonly projects: readonly ProjectConfig[]
   readonly chains: Readonly<Record<string, ChainOverrideInput>>
   readonly rateLimit: RateLimitConfig | false
+  readonly metrics: MetricsConfig
 }
 
 export const DEFAULT_TOKEN_TTL_SECONDS = 43200
@@ -164,6 +180,7 @@ const TOP_LEVEL: KnownKeys = {
     'projects',
     'chains',
     'rateLimit',
+    'metrics',
   ],
 }
 const PROJECT: KnownKeys = {
@@ -184,6 +201,7 @@ const PROJECT: KnownKeys = {
 const CHAIN: KnownKeys = { keys: ['rpcUrl', 'chainId', 'dasUrl'] }
 const RATE_LIMIT: KnownKeys = { keys: ['perIp', 'perWallet'] }
 const RATE_LIMIT_WINDOW: KnownKeys = { keys: ['max', 'windowSeconds'] }
+const METRICS: KnownKeys = { keys: ['bearerToken'] }
 const HTTP: readonly string[] = ['http:', 'https:']
 const REDIS: readonly string[] = ['redis:', 'rediss:']
 
@@ -225,7 +243,10 @@ function parseProject(input: unknown, field: string): ProjectConfig {
     value.format === undefined
       ? 'siwe'
       : oneOf(value.format, ['siwe', 'simple'] as const, `${field}.format`, fail)
-  const statement = optionalString(value.statement, `${field}.statement`, fail) ?? `Sign in to ${name}`
+  // Wallets show the statement to people: the project's name, never its id (a UUID says nothing).
+  const statement =
+    optionalString(value.statement, `${field}.statement`, fail) ??
+    (value.name === undefined ? 'Sign in with your wallet' : `Sign in to ${name}`)
   // EIP-4361: the statement is one line; a newline would make the SIWE text unparseable.
   if (/[\r\n]/.test(statement)) throw fail(`${field}.statement`, 'must not contain line breaks')
   let allowedDomains: string[] | undefined
@@ -361,6 +382,18 @@ function parseRateLimit(input: unknown): RateLimitConfig | false {
   })
 }
 
+function parseMetrics(input: unknown): MetricsConfig {
+  if (input === undefined || input === true) return Object.freeze({ enabled: true })
+  if (input === false) return Object.freeze({ enabled: false })
+  const value = expectRecord(input, 'metrics', fail, 'true, false or { bearerToken }')
+  refuseUnknownKeys(value, METRICS, 'metrics', fail, 'key')
+  const bearerToken = optionalString(value.bearerToken, 'metrics.bearerToken', fail)
+  if (bearerToken !== undefined && !/^[\x21-\x7e]{16,}$/.test(bearerToken)) {
+    throw fail('metrics.bearerToken', 'must be at least 16 printable characters without spaces')
+  }
+  return Object.freeze({ enabled: true, ...(bearerToken !== undefined ? { bearerToken } : {}) })
+}
+
 /** Validates and fills defaults. Throws `AuthorityConfigError` naming the first bad field. */
 export function parseAuthorityConfig(value: unknown): AuthorityConfig {
   const input = expectRecord(value, '(root)', fail, 'a JSON object')
@@ -416,5 +449,6 @@ export function parseAuthorityConfig(value: unknown): AuthorityConfig {
     projects: Object.freeze(projects),
     chains: Object.freeze(parseChains(input.chains)),
     rateLimit: parseRateLimit(input.rateLimit),
+    metrics: parseMetrics(input.metrics),
   })
 }

@@ -24,11 +24,11 @@ export async function loadOrCreateDevConfig(
     projects: [
       {
         id: randomUUID(),
-        name: 'Development',
+        // Wallets show the statement, `Sign in to <name>`, to people: a name, never the id.
+        name: await devProjectName(),
         publishableKey: `pk_dev_${randomBytes(16).toString('hex')}`,
         secretKey: `sk_dev_${randomBytes(24).toString('hex')}`,
         format: 'siwe',
-        statement: 'Sign in to the development app',
         // The pages a developer signs in from; edit the file to add the app's own domain.
         allowedDomains: ['localhost:3000', '127.0.0.1:3000', 'localhost:5173', '127.0.0.1:5173'],
       },
@@ -38,4 +38,18 @@ export async function loadOrCreateDevConfig(
   // 0600: the file holds a secret key and the token-signing key.
   await writeFile(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 })
   return { config, created: true }
+}
+
+/** The app the authority is started for: `name` of ./package.json, else "Development". */
+async function devProjectName(): Promise<string> {
+  try {
+    const { name } = JSON.parse(await readFile('package.json', 'utf8')) as { name?: unknown }
+    // A one-line, printable name (it goes into the signed statement); scoped names lose the scope.
+    if (typeof name === 'string' && /^[\w@./ -]{1,80}$/.test(name)) {
+      return `${name.replace(/^@[^/]+\//, '')} (development)`
+    }
+  } catch {
+    // No package.json (or not JSON) in the working directory: the generic name.
+  }
+  return 'Development'
 }

@@ -1,7 +1,7 @@
 import type { FastifyError } from 'fastify'
 import type { PicketErrorBody } from 'picket-core'
 import { RequirementsError, retryAfterSeconds, SigningMessageError } from 'picket-core'
-import { ChainError } from './chains/errors.js'
+import { ChainError, ChainRpcNotConfiguredError } from './chains/errors.js'
 import { AuthorityError } from './errors.js'
 
 export interface ErrorReply {
@@ -37,6 +37,12 @@ export function errorReplyFor(error: unknown, bodyLimit: number): ErrorReply {
     return {
       ...reply(error.statusCode, error.code, error.message),
       headers: { 'retry-after': String(retryAfterSeconds(error.retryAfter)) },
+    }
+  }
+  if (error instanceof ChainRpcNotConfiguredError) {
+    return {
+      ...reply(error.statusCode, error.code, error.message),
+      headers: { 'retry-after': String(error.retryAfter) },
     }
   }
   if (error instanceof AuthorityError || error instanceof ChainError) {

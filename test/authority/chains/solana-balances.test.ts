@@ -2,6 +2,7 @@ import { createServer } from 'node:net'
 import { base58 } from '@scure/base'
 import t from 'tap'
 import {
+  ChainRpcNotConfiguredError,
   ChainUnavailableError,
   createChainRegistry,
   InvalidAddressError,
@@ -260,7 +261,7 @@ t.test('an aborted signal stops waiting with ChainUnavailableError', async (t) =
   t.ok(performance.now() - started < 1500, 'did not wait for the 2000 ms timeout')
 })
 
-t.test('no rpcUrl, or Flow: token requirements are TokenGatingUnsupportedError', async (t) => {
+t.test('no rpcUrl: ChainRpcNotConfiguredError (503); Flow: TokenGatingUnsupportedError', async (t) => {
   const registry = createChainRegistry()
   const reader = createTokenBalanceReader()
   const solana = registry.get('solana')!
@@ -268,8 +269,11 @@ t.test('no rpcUrl, or Flow: token requirements are TokenGatingUnsupportedError',
   const err = await reader
     .readBalances(solana, OWNER, normalizeRequirements({ tokenIds: [MINT_A] }))
     .catch((e) => e)
-  t.type(err, TokenGatingUnsupportedError)
+  // Was TokenGatingUnsupportedError (400) (issue 14): a missing rpcUrl is the server's setting, so 503.
+  t.type(err, ChainRpcNotConfiguredError)
+  t.equal(err.statusCode, 503)
   t.match(err.message.toLowerCase(), 'token gating')
+  t.match(err.message, 'chains.solana.rpcUrl')
   t.same(await reader.readBalances(solana, OWNER, normalizeRequirements({ allowedWallets: [OWNER] })), {})
 
   const flow = registry.get('flow')!

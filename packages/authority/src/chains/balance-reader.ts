@@ -5,7 +5,7 @@ import { throwIfAborted } from './abort.js'
 import type { BalanceReading } from './balance-reading.js'
 import { ReadPool, ReadPoolBusyError, SharedReads } from './concurrency.js'
 import { resolveDisplayAddress as resolveEnsDisplayAddress } from './display-address.js'
-import { ChainUnavailableError, TokenGatingUnsupportedError } from './errors.js'
+import { ChainRpcNotConfiguredError, ChainUnavailableError, TokenGatingUnsupportedError } from './errors.js'
 import { readEvmBalances } from './evm-balances.js'
 import { createEvmClients } from './evm-clients.js'
 import type { ChainDefinition } from './registry.js'
@@ -20,7 +20,8 @@ export interface BalanceReader {
    * received (§2.11); other categories are left out. EVM reads with `tokenIds` also return the
    * per-id balances (`tokenIdBalances`). Never a pass on failure.
    *
-   * @throws TokenGatingUnsupportedError the chain has token requirements but no way to check them
+   * @throws TokenGatingUnsupportedError the chain has token requirements but no way to check them (Flow)
+   * @throws ChainRpcNotConfiguredError token requirements on a chain without an RPC URL (503)
    * @throws InvalidAddressError a wallet/contract/mint/collection/creator address is malformed
    * @throws UnsupportedTokenError an EVM contract is not an ERC-20/721/1155
    * @throws InvalidRequirementError e.g. an ERC-1155 contract without tokenIds
@@ -112,7 +113,7 @@ export function createBalanceReader(opts: BalanceReaderOptions = {}): BalanceRea
         return { tokenBalances: {} }
       }
       if (!chain.authorizationSupported || chain.rpcUrl === undefined) {
-        throw new TokenGatingUnsupportedError(chain.slug, 'no RPC endpoint is configured for this chain')
+        throw new ChainRpcNotConfiguredError(chain.slug)
       }
       throwIfAborted(signal, chain)
       // Identical questions in flight share one read, which stops when no one waits any more.

@@ -54,7 +54,7 @@ export class UnsupportedTokenError extends ChainError {
 }
 
 /**
- * The chain cannot check token requirements (Flow, or no RPC endpoint configured). The message
+ * The chain cannot check token requirements at all (Flow). The message
  * carries "token gating", which picket-js recognizes (§2.2, §6.1).
  */
 export class TokenGatingUnsupportedError extends ChainError {
@@ -63,6 +63,39 @@ export class TokenGatingUnsupportedError extends ChainError {
 
   constructor(chain: string, reason?: string) {
     super(chain, `Chain ${chain} does not support token gating${reason ? `: ${reason}` : ''}`)
+  }
+}
+
+/** The environment variable the CLI reads a chain's RPC URL from: `PICKET_RPC_ETHEREUM`. */
+export function rpcEnvVariable(slug: string): string {
+  return `PICKET_RPC_${slug.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`
+}
+
+/** Where an operator sets a chain's RPC URL, in the words of the config, the CLI and its env. */
+export function rpcSettingHint(slug: string): string {
+  return `chains.${slug}.rpcUrl in the config, --rpc ${slug}=URL or ${rpcEnvVariable(slug)}`
+}
+
+/** Seconds of Retry-After when no RPC URL is configured: a fix needs the operator and a restart. */
+export const RPC_NOT_CONFIGURED_RETRY_AFTER = 60
+
+/**
+ * Token requirements on a chain this authority could read but has no RPC URL for: the
+ * server's configuration is missing, the wallet did nothing wrong. 503 with Retry-After (never a
+ * 4xx, which apps and the plugin take as "not allowed"), naming the setting; the message still
+ * carries "token gating", which picket-js recognizes (§2.2, §6.1).
+ */
+export class ChainRpcNotConfiguredError extends ChainError {
+  readonly statusCode = 503
+  readonly code = 'chain_not_configured'
+  readonly retryAfter = RPC_NOT_CONFIGURED_RETRY_AFTER
+
+  constructor(chain: string) {
+    super(
+      chain,
+      `Chain ${chain} cannot check token gating requirements on this authority: no RPC URL is ` +
+        `configured for it (the operator sets ${rpcSettingHint(chain)})`,
+    )
   }
 }
 

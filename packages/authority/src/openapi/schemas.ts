@@ -61,7 +61,7 @@ const ERROR_DESCRIPTIONS = {
   415: 'Content-Type is not application/json (`unsupported_media_type`)',
   424: 'A chain RPC or DAS endpoint failed (`chain_unavailable`); never taken as a pass',
   429: 'Rate limited per client IP or per wallet (`rate_limited`), with Retry-After',
-  503: "The authority's store cannot serve now (`service_unavailable`), with Retry-After",
+  503: "The authority's store cannot serve now (`service_unavailable`), or token requirements on a chain it has no RPC URL for (`chain_not_configured`, `msg` names the setting); with Retry-After",
 } as const
 
 export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS

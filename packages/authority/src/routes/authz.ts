@@ -32,7 +32,7 @@ const AUTHZ_SCHEMA = {
   },
   response: {
     200: json('The (new) access token and the user', ref('AuthResponse')),
-    ...errorResponses(...BODY_ERRORS, 424, 429),
+    ...errorResponses(...BODY_ERRORS, 424, 429, 503),
     401: errorResponse(
       401,
       'Bad API key (`authentication_required`, `api_key_invalid`), or the access token is invalid, expired, ' +

@@ -8,6 +8,7 @@ import { BODY_ERRORS, errorResponse, errorResponses, json, ref } from '../openap
 import { assertWalletAddress, clientGoneSignal, keyTypeOf } from '../request-context.js'
 import { normalizeTokenOwnershipRequest } from '../request-normalization.js'
 import type { AuthorityRuntime } from '../runtime.js'
+import { canonicalWalletAddress } from '../wallet-address.js'
 
 /** Sum of every balance read: the legacy single `tokenBalance` (docs, picket-node; §2.7). */
 function totalBalance(tokenBalances: TokenBalances): string {
@@ -37,7 +38,7 @@ const TOKEN_OWNERSHIP_SCHEMA = {
   },
   response: {
     200: json('The balances read and whether they meet the requirements', ref('TokenOwnershipResponse')),
-    ...errorResponses(...BODY_ERRORS, 401, 424, 429),
+    ...errorResponses(...BODY_ERRORS, 401, 424, 429, 503),
     403: errorResponse(
       403,
       'Called with the publishable key: this endpoint needs the secret key (`permission_denied`)',
@@ -65,8 +66,10 @@ export function registerTokenOwnershipRoute(app: FastifyInstance, runtime: Autho
       }
       const chain = runtime.chains.get(request.params.chain)
       if (!chain) throw resourceNotFound(`Unsupported chain: ${request.params.chain}`)
-      const { walletAddress } = request.params
-      assertWalletAddress(chain, walletAddress)
+      assertWalletAddress(chain, request.params.walletAddress)
+      // Read, decided and answered in the one spelling tokens carry (EIP-55 on EVM), whatever
+      // casing the path had: SDKs compare the answer with the token's walletAddress.
+      const walletAddress = canonicalWalletAddress(chain, request.params.walletAddress)
       const requirements = normalizeTokenOwnershipRequest(request.body)
       if (!hasTokenRequirements(requirements) && !requirements.allowedWallets) {
         throw parameterInvalid(
