@@ -133,7 +133,7 @@ function sendResponse(
 
 /** An error before the redirect URI is trusted: shown here (HTML for a browser, JSON otherwise). */
 export function sendUntrusted(request: FastifyRequest, reply: FastifyReply, error: OAuthError): FastifyReply {
-  const status = error.statusCode >= 400 ? error.statusCode : 400
+  const status = Math.max(400, error.statusCode)
   if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter))
   if (error.error === 'server_error') request.log.error({ err: error }, 'OAuth authorization failed')
   else request.log.info({ error: error.error }, error.message)
