@@ -111,6 +111,8 @@ async function picketPlugin(fastify: FastifyInstance, rawOptions: PicketPluginOp
     }
   }
   exposeDecorator(fastify, createDecorator(options.client, gate))
+  // The cache's metrics leave the user's registry with the app (a new app may register again).
+  fastify.addHook('onClose', async () => engine.close())
 
   // Routes declare their gate in `config.picket`; read it when the route is added, as
   // @fastify/rate-limit does. This sees routes of this scope and of child scopes declared after

@@ -14,6 +14,7 @@ import type { PicketServerOptions } from 'picket-core/server'
 import t, { type Test } from 'tap'
 import { privateKeyToAccount } from 'viem/accounts'
 import { withLowS } from '../../packages/core/src/core/bearer-token.js'
+import { prepareSiweLogin } from '../../tools/siwe-login.js'
 import { DOMAIN, PROJECT, type Stack, startStack } from '../support/stack.js'
 import { createSigningKey } from '../support/token-factory.js'
 import {
@@ -383,6 +384,45 @@ t.test('the verified-token cache: one remote validation per token, refusals reme
   }
 })
 
+t.test('cache metrics: hits and misses of the verified-token cache in a prom-client registry', async (t) => {
+  const { Registry } = await import('prom-client')
+  for (const adapter of ADAPTERS) {
+    const registry = new Registry()
+    const server = await adapter.serve({
+      options: { ...base, verify, metrics: { registry } },
+      routes: ROUTES,
+    })
+    const read = async () =>
+      Object.fromEntries(
+        (await registry.getMetricsAsJSON()).map((metric) => [metric.name, metric.values[0]?.value]),
+      )
+    t.same(await read(), {
+      picket_token_cache_hits_total: 0,
+      picket_token_cache_misses_total: 0,
+      picket_token_cache_evictions_total: 0,
+      picket_token_cache_entries: 0,
+    })
+    const token = (await stack.login(stack.outsider)).accessToken
+    for (let i = 0; i < 5; i++)
+      t.equal((await server.call('GET', '/me', { headers: bearer(token) })).status, 200)
+    // Fastify looks the token up once a request; Express twice (picket() identifies the wallet,
+    // then requireWallet() checks the route): the first request's first lookup is the one miss.
+    t.same(
+      await read(),
+      {
+        picket_token_cache_hits_total: adapter.name === 'fastify' ? 4 : 9,
+        picket_token_cache_misses_total: 1,
+        picket_token_cache_evictions_total: 0,
+        picket_token_cache_entries: 1,
+      },
+      `${adapter.name}: counted through real requests`,
+    )
+    t.match(await registry.metrics(), /^picket_token_cache_misses_total 1$/m, 'in the exposition format')
+    await server.close()
+    t.equal(registry.getMetricsAsArray().length, 0, `${adapter.name}: closing removes the metrics`)
+  }
+})
+
 t.test(
   'revocation: isRevoked runs on every request, cache hits included; a failing check is 503',
   async (t) => {
@@ -469,6 +509,47 @@ t.test('fail closed: an unreachable key set or API is 503 with Retry-After, neve
     ])
   })
 })
+
+t.test(
+  'a chain the authority has no RPC URL for: 503 naming the setting, in the answer and the log',
+  async (t) => {
+    // The stack's authority reads `localhost` only: `ethereum` is a chain it knows but has no RPC
+    // URL for, so /authz answers 503 chain_not_configured (naming the setting) with Retry-After.
+    const login = await prepareSiweLogin(stack.client, stack.holder, { chain: 'ethereum', domain: DOMAIN })
+    const { accessToken } = await stack.client.auth(login)
+    const routes = [
+      {
+        path: '/mainnet-pass',
+        gate: { chain: 'ethereum', requirements: { contractAddress: stack.pass }, incremental: true },
+      },
+    ]
+    const setting =
+      'Chain ethereum cannot check token gating requirements on this authority: no RPC URL is configured for it (the operator sets chains.ethereum.rpcUrl in the config, --rpc ethereum=URL or PICKET_RPC_ETHEREUM)'
+    const answers: ReturnType<typeof comparable>[] = []
+    for (const adapter of ADAPTERS) {
+      const errorLog: string[] = []
+      const server = await adapter.serve({ options: { ...base, verify }, routes, errorLog })
+      t.teardown(() => server.close())
+      const answer = await server.call('GET', '/mainnet-pass', { headers: bearer(accessToken) })
+      check(t, adapter, answer, { status: 503, code: 'PICKET_UNAVAILABLE', retryAfter: true })
+      t.equal(
+        (answer.body as { message: string }).message,
+        `Authorization unavailable: the Picket API answered 503 (chain_not_configured): ${setting}`,
+        `${adapter.name}: the answer names the setting`,
+      )
+      t.equal(answer.headers['retry-after'], '60', `${adapter.name}: the authority's Retry-After`)
+      const logged = errorLog.join('\n')
+      // The log line's own message, not only the cause chain pino appends to `err`.
+      t.match(
+        logged,
+        `the Picket API answered 503 (chain_not_configured): ${setting}`,
+        `${adapter.name}: the log line names the upstream code and the setting`,
+      )
+      answers.push(comparable(answer))
+    }
+    t.same(answers[1], answers[0], 'both adapters answer alike')
+  },
+)
 
 t.test('cookies: the session cookie is a token source, checked like the header', async (t) => {
   const secret = 'a cookie secret of some length'

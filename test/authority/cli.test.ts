@@ -1,34 +1,8 @@
-import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { createInterface } from 'node:readline'
+import { join } from 'node:path'
 import t from 'tap'
-import { SOURCE_NODE_ARGS } from '../support/source-process.js'
-
-/** The CLI as users run it: a real process, its stdout line, and real HTTP. */
-const CLI = resolve(import.meta.dirname, '../../packages/authority/src/cli.ts')
-
-function runCli(args: string[], cwd: string, env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, CLI, ...args], {
-    cwd,
-    env: { ...process.env, PICKET_AUTHORITY_CONFIG: '', REDIS_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stderr = ''
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk
-  })
-  const firstLine = new Promise<string>((resolveLine, reject) => {
-    const lines = createInterface({ input: child.stdout })
-    lines.once('line', resolveLine)
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)))
-  })
-  // The invalid-config case never prints the line: that rejection is expected, not unhandled.
-  firstLine.catch(() => {})
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', resolveExit))
-  return { child, firstLine, exited, stderr: () => stderr }
-}
+import { runCli } from './support/cli-process.js'
 
 t.test('no arguments: creates a dev project, prints keys on stderr and one line on stdout', async (t) => {
   const cwd = await mkdtemp(join(tmpdir(), 'picket-cli-'))

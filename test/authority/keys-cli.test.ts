@@ -3,59 +3,14 @@
  * commands whose exit code and output matter, in process for the other cases (each spawn costs
  * seconds), and the server reading the key-set file at start and on SIGHUP.
  */
-import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { createInterface } from 'node:readline'
+import { join } from 'node:path'
 import { calculateJwkThumbprint } from 'jose'
 import { generateSigningJwk } from 'picket-authority'
 import t from 'tap'
 import { runKeysCommand } from '../../packages/authority/src/key-commands.js'
-import { SOURCE_NODE_ARGS } from '../support/source-process.js'
-
-/** The CLI as users run it: a real process, its stdout line, and real HTTP. */
-const CLI = resolve(import.meta.dirname, '../../packages/authority/src/cli.ts')
-
-function runCli(args: string[], cwd: string, env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, CLI, ...args], {
-    cwd,
-    env: { ...process.env, PICKET_AUTHORITY_CONFIG: '', REDIS_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stderr = ''
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk
-  })
-  const firstLine = new Promise<string>((resolveLine, reject) => {
-    const lines = createInterface({ input: child.stdout })
-    lines.once('line', resolveLine)
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)))
-  })
-  // The invalid-config case never prints the line: that rejection is expected, not unhandled.
-  firstLine.catch(() => {})
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', resolveExit))
-  return { child, firstLine, exited, stderr: () => stderr }
-}
-
-/** `picket-authority keys …` to completion: exit code, stdout and stderr. */
-async function runKeys(args: string[], cwd: string) {
-  const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, CLI, 'keys', ...args], {
-    cwd,
-    env: { ...process.env, PICKET_AUTHORITY_CONFIG: '', REDIS_URL: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk
-  })
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk
-  })
-  const code = await new Promise<number | null>((resolveExit) => child.once('close', resolveExit))
-  return { code, stdout, stderr }
-}
+import { runCli, runKeys } from './support/cli-process.js'
 
 /** The same command in this process (each spawn costs seconds): exit code, stdout, stderr. */
 async function keysInProcess(args: string[]) {

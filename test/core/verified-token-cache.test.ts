@@ -112,6 +112,22 @@ t.test('bounded: the least recently used entry is evicted', async (t) => {
   t.equal(cache.size, 0)
 })
 
+t.test('stats: hits, misses, evictions and size, as the metrics read them', async (t) => {
+  const cache = new VerifiedTokenCache({ max: 2 })
+  const verify = async () => claimsFor()
+  t.same(cache.stats(), { hits: 0, misses: 0, evictions: 0, size: 0 })
+  await cache.get('a', verify)
+  await cache.get('a', verify)
+  t.equal(cache.peek('a')?.chain, claimsFor().chain)
+  t.equal(cache.peek('b'), undefined, 'a peek that finds nothing is not a miss (get follows it)')
+  t.same(cache.stats(), { hits: 2, misses: 1, evictions: 0, size: 1 })
+  await cache.get('b', verify)
+  await cache.get('c', verify)
+  t.same(cache.stats(), { hits: 2, misses: 3, evictions: 1, size: 2 }, 'c pushed a out')
+  await cache.get('c', verify)
+  t.same(cache.stats(), { hits: 3, misses: 3, evictions: 1, size: 2 }, 'a hit evicts nothing')
+})
+
 t.test('SingleFlightCache: ttl 0 answers waiters without storing', async (t) => {
   const cache = new SingleFlightCache<string>({ max: 10 })
   t.equal(await cache.get('k', async () => ({ value: 'v', ttl: 0 })), 'v')

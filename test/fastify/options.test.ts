@@ -407,3 +407,45 @@ t.test('allowedDomains RegExps match whole domains; list entries are unique and 
     'requirements.tokenIds: lists 101 entries; at most 100 are allowed (each is checked on chain)',
   )
 })
+
+t.test('metrics: a prom-client registry, checked strictly', async (t) => {
+  const { Registry } = await import('prom-client')
+  const registry = new Registry()
+  await expectOptionsError(
+    t,
+    { ...local, metrics: { registry, prefx: 'app_' } },
+    "metrics: unknown key 'prefx' — did you mean 'prefix'?",
+  )
+  await expectOptionsError(
+    t,
+    { ...local, metrics: { register: registry } },
+    /^fastify-picket: metrics: unknown key 'register' — is called 'registry' here/,
+  )
+  await expectOptionsError(
+    t,
+    { ...local, metrics: { registry: {} } },
+    /^fastify-picket: metrics\.registry: must be a prom-client Registry/,
+  )
+  await expectOptionsError(
+    t,
+    { ...local, metrics: { registry, prefix: 'my-app' } },
+    /^fastify-picket: metrics\.prefix: must start a Prometheus metric name/,
+  )
+  await expectOptionsError(
+    t,
+    { ...local, cache: false, metrics: { registry } },
+    'metrics: counts the verified-token cache, and cache is false: leave one of the two out',
+  )
+  // Two registrations in one registry need two prefixes; a closed app leaves the names free.
+  const app = Fastify()
+  await app.register(picket, { ...local, metrics: { registry } })
+  await expectOptionsError(
+    t,
+    { ...local, metrics: { registry } },
+    /^fastify-picket: metrics\.prefix: the registry has a metric named picket_token_cache_hits_total already/,
+  )
+  await registerWith({ ...local, metrics: { registry, prefix: 'second_' } })
+  await app.close()
+  t.equal(registry.getMetricsAsArray().length, 0, 'closing the apps removed their metrics')
+  await registerWith({ ...local, metrics: { registry } })
+})

@@ -6,8 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { decodeJwt } from 'jose'
 import t from 'tap'
-import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts'
-import { SIWE_PROJECT, startTestAuthority } from '../authority/support/authority.js'
+import type { PrivateKeyAccount } from 'viem/accounts'
 import {
   pkce,
   authorize as supportAuthorize,
@@ -15,21 +14,18 @@ import {
   tokenRequest,
 } from '../authority/support/oauth.js'
 import { prepareEvmLogin, siweContext } from '../authority/support/wallets.js'
+import {
+  authorizeParams,
+  OTHER_REDIRECT,
+  offlineSession,
+  PARTNER,
+  PROJECT,
+  REDIRECT,
+  startOAuthAuthority,
+  wallet,
+} from './support/oauth-setup.js'
 
-const REDIRECT = 'http://127.0.0.1:9/cb'
-const OTHER_REDIRECT = 'http://127.0.0.1:9/other'
-const PROJECT = { ...SIWE_PROJECT, redirectUris: [REDIRECT] }
-const PARTNER = {
-  id: 'partner-project',
-  name: 'Partner',
-  publishableKey: 'pk_partner',
-  secretKey: 'sk_partner',
-  allowedDomains: ['partner.example'],
-  redirectUris: [OTHER_REDIRECT],
-}
-
-const authority = await startTestAuthority({ projects: [PROJECT, PARTNER] })
-t.teardown(() => authority.close())
+const authority = await startOAuthAuthority(t)
 const base = authority.url
 
 const hostedSignature = (account: PrivateKeyAccount, clientId = PROJECT.publishableKey) =>
@@ -41,34 +37,15 @@ const token = (body: Record<string, string>, clientKey = PROJECT.publishableKey)
 
 async function codeFor(account: PrivateKeyAccount, extra: Record<string, string> = {}) {
   const { verifier, challenge } = pkce()
-  const login = await hostedSignature(account)
   const response = await authorize({
-    client_id: PROJECT.publishableKey,
-    redirect_uri: REDIRECT,
-    response_type: 'code',
-    scope: 'openid offline_access',
-    state: 's1',
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-    ...login,
+    ...authorizeParams(challenge, await hostedSignature(account)),
     ...extra,
   })
   const location = new URL(response.headers.get('location') ?? 'http://invalid/')
   return { code: location.searchParams.get('code') ?? '', verifier, location, status: response.status }
 }
 
-async function session(account: PrivateKeyAccount) {
-  const { code, verifier } = await codeFor(account)
-  const answer = await token({
-    grant_type: 'authorization_code',
-    code,
-    redirect_uri: REDIRECT,
-    code_verifier: verifier,
-  })
-  return answer.body as { refresh_token: string; access_token: string; id_token: string }
-}
-
-const wallet = () => privateKeyToAccount(generatePrivateKey())
+const session = (account: PrivateKeyAccount) => offlineSession(base, account)
 
 t.test(
   'a session id seen in a token cannot be used to forge a refresh token and revoke the session',

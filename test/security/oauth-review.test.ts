@@ -5,22 +5,17 @@
  */
 import { decodeJwt } from 'jose'
 import t from 'tap'
-import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts'
-import { SIWE_PROJECT, startTestAuthority, type TestAuthority } from '../authority/support/authority.js'
+import { startTestAuthority } from '../authority/support/authority.js'
 import { hostedSignature, pkce } from '../authority/support/oauth.js'
-
-const REDIRECT = 'http://127.0.0.1:9/cb'
-const PROJECT = { ...SIWE_PROJECT, redirectUris: [REDIRECT] }
-const PARTNER = {
-  id: 'partner-project',
-  name: 'Partner',
-  publishableKey: 'pk_partner',
-  secretKey: 'sk_partner',
-  allowedDomains: ['partner.example'],
-  redirectUris: ['http://127.0.0.1:9/other'],
-}
-
-const wallet = () => privateKeyToAccount(generatePrivateKey())
+import {
+  authorizeParams,
+  PARTNER,
+  PROJECT,
+  REDIRECT,
+  offlineSession as session,
+  startOAuthAuthority,
+  wallet,
+} from './support/oauth-setup.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers
 type Json = any
@@ -38,39 +33,7 @@ function authorizeUrl(base: string, params: Record<string, string>): string {
   return `${base}/oauth2/authorize?${new URLSearchParams(params)}`
 }
 
-function authorizeParams(challenge: string, login: Record<string, string> = {}): Record<string, string> {
-  return {
-    client_id: PROJECT.publishableKey,
-    redirect_uri: REDIRECT,
-    response_type: 'code',
-    scope: 'openid offline_access',
-    state: 'st',
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-    ...login,
-  }
-}
-
-/** A whole hosted-page login: code, then tokens (form-encoded, public client). */
-async function session(base: string, account: PrivateKeyAccount = wallet()): Promise<Json> {
-  const { verifier, challenge } = pkce()
-  const login = await hostedSignature(base, account, PROJECT.publishableKey)
-  const response = await fetch(authorizeUrl(base, authorizeParams(challenge, login)), { redirect: 'manual' })
-  const code = new URL(response.headers.get('location') ?? 'http://invalid/').searchParams.get('code')
-  if (!code) throw new Error(`no code: ${response.status} ${response.headers.get('location')}`)
-  const answer = await form(base, 'oauth2/token', {
-    grant_type: 'authorization_code',
-    code,
-    redirect_uri: REDIRECT,
-    code_verifier: verifier,
-    client_id: PROJECT.publishableKey,
-  })
-  if (answer.status !== 200) throw new Error(`token: ${JSON.stringify(answer.body)}`)
-  return answer.body
-}
-
-const authority: TestAuthority = await startTestAuthority({ projects: [PROJECT, PARTNER] })
-t.teardown(() => authority.close())
+const authority = await startOAuthAuthority(t)
 const base = authority.url
 
 t.test(

@@ -53,6 +53,23 @@ async function thumbprintOf(jwk: { kty: string; crv: string; x: string; y: strin
   return calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, 'sha256')
 }
 
+/** A P-256 JWK as a key-set entry (its private part included); `kid` defaults to the thumbprint. */
+async function entryFromJwk(
+  jwk: { kty: string; crv: string; x: string; y: string; d: string },
+  kid: string | undefined,
+  status: SigningKeyEntry['status'],
+): Promise<SigningKeyEntry> {
+  return {
+    kty: 'EC',
+    crv: 'P-256',
+    x: jwk.x,
+    y: jwk.y,
+    d: jwk.d,
+    kid: kid ?? (await thumbprintOf(jwk)),
+    status,
+  }
+}
+
 async function readDocument(file: string): Promise<KeyDocument> {
   let text: string | undefined
   try {
@@ -74,15 +91,7 @@ async function readDocument(file: string): Promise<KeyDocument> {
   }
   // One JWK (a bare key file, or a config's signingKey): the current key of a new set, same kid.
   const { jwk } = content
-  const entry: SigningKeyEntry = {
-    kty: 'EC',
-    crv: 'P-256',
-    x: jwk.x,
-    y: jwk.y,
-    d: jwk.d,
-    kid: jwk.kid ?? (await thumbprintOf(jwk)),
-    status: 'current',
-  }
+  const entry = await entryFromJwk(jwk, jwk.kid, 'current')
   return { entries: [entry], rest: 'kty' in content.document ? {} : rest, exists: true, converted: true }
 }
 
@@ -204,13 +213,7 @@ async function addKey(
   const jwk = await generateSigningJwk()
   const status = document.entries.length === 0 ? 'current' : 'next'
   const entry: SigningKeyEntry = {
-    kty: 'EC',
-    crv: 'P-256',
-    x: jwk.x,
-    y: jwk.y,
-    d: jwk.d,
-    kid: kid ?? (await thumbprintOf(jwk)),
-    status,
+    ...(await entryFromJwk(jwk, kid, status)),
     created: new Date().toISOString(),
   }
   document.entries.push(entry)

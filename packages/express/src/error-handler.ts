@@ -8,7 +8,8 @@ import { instanceOf } from './instance.js'
  * `Retry-After`), a setup mistake (`PicketOptionsError`) as a plain JSON 500, and passes every
  * other error on. Mount it after your routes:
  * `app.use(picketErrorHandler())`. Without it Express's own handler still answers with the
- * refusal's status and headers, as HTML.
+ * refusal's status and headers, as HTML. A 5xx refusal (503: the API, the key set or a chain
+ * unavailable) is written to `picket()`'s logger, with the upstream's code and message.
  */
 export function picketErrorHandler(): ErrorRequestHandler {
   return function picketErrors(error, request, response, next) {
@@ -31,6 +32,11 @@ export function picketErrorHandler(): ErrorRequestHandler {
     if (!(error instanceof PicketError)) {
       next(error)
       return
+    }
+    // A 503 is the server side's trouble (the API, the key set, a chain the authority cannot
+    // read): the app's log gets it with its cause, as Fastify's error handler logs its 5xx.
+    if (error.status >= 500) {
+      ;(instanceOf(request)?.options.logger ?? console).error({ err: error }, error.message)
     }
     if (error.headers) response.set(error.headers)
     response.status(error.status).json(refusalBody(error))

@@ -13,7 +13,10 @@ export interface PicketMiddleware extends RequestHandler {
   readonly client: PicketClient
   /** Resolves once the key set's first fetch is done (local verification with a JWKS URL). */
   readonly ready: Promise<void>
-  /** Stops the key-set refresh timer (it does not keep the process alive either way). */
+  /**
+   * Stops the key-set refresh timer (it does not keep the process alive either way) and removes
+   * the cache's metrics from the `metrics.registry`, if any.
+   */
   close(): void
 }
 
@@ -110,7 +113,13 @@ export function picket(options: PicketOptions): PicketMiddleware {
   Object.defineProperties(middleware, {
     client: { value: client, enumerable: true },
     ready: { value: keySet.ready, enumerable: true },
-    close: { value: () => keySet.stop(), enumerable: true },
+    close: {
+      value: () => {
+        keySet.stop()
+        engine.close()
+      },
+      enumerable: true,
+    },
   })
   return middleware
 }

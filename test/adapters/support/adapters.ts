@@ -4,6 +4,7 @@
  * answers runs against the Fastify plugin and the Express middleware alike.
  */
 import { Agent, request as httpRequest } from 'node:http'
+import { inspect } from 'node:util'
 import fastifyCookie from '@fastify/cookie'
 import cookieParser from 'cookie-parser'
 import express from 'express'
@@ -28,6 +29,8 @@ export interface ServeOptions {
   helpers?: HelperRouteOptions
   /** Cookie secret (signed session cookies). */
   cookieSecret?: string
+  /** Collects what the app logs at error level, one string a log call (default: nothing kept). */
+  errorLog?: string[]
 }
 
 export interface Answer {
@@ -126,8 +129,11 @@ export const fastifyAdapter: Adapter = {
   name: 'fastify',
   code: (shared) => `FST_${shared}`,
   signedCookie: (name, value, secret) => `${name}=${encodeURIComponent(cookieSignature(value, secret))}`,
-  async serve({ options, routes, helpers, cookieSecret }) {
-    const app = Fastify()
+  async serve({ options, routes, helpers, cookieSecret, errorLog }) {
+    // pino writes one JSON line a call; only error-level lines are kept.
+    const app = errorLog
+      ? Fastify({ logger: { level: 'error', stream: { write: (line: string) => errorLog.push(line) } } })
+      : Fastify()
     if (options.cookie) await app.register(fastifyCookie, cookieSecret ? { secret: cookieSecret } : {})
     await app.register(fastifyPicket, {
       ...(options as object),
@@ -151,10 +157,17 @@ export const expressAdapter: Adapter = {
   code: (shared) => shared,
   signedCookie: (name, value, secret) =>
     `${name}=${encodeURIComponent(`s:${cookieSignature(value, secret)}`)}`,
-  async serve({ options, routes, helpers, cookieSecret }) {
+  async serve({ options, routes, helpers, cookieSecret, errorLog }) {
     const app = express()
     if (options.cookie) app.use(cookieParser(cookieSecret))
-    const middleware = expressPicket({ ...(options as object), logger: { warn() {}, error() {} } })
+    // What a pino or console logger would write: the message, and the error (with its cause).
+    const error = errorLog
+      ? (...args: unknown[]) =>
+          errorLog.push(
+            args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg, { depth: 4 }))).join(' '),
+          )
+      : () => {}
+    const middleware = expressPicket({ ...(options as object), logger: { warn() {}, error } })
     app.use(middleware)
     if (helpers) app.use('/auth', picketRouter(helpers))
     for (const route of routes) {

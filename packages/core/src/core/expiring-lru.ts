@@ -15,6 +15,7 @@ interface Entry<V> {
 export class ExpiringLru<V> {
   readonly #entries: LruMap<Entry<V>>
   readonly #now: () => number
+  #evictions = 0
 
   /** @throws RangeError unless `max` is a positive safe integer (toad-cache reads 0 as "no bound"). */
   constructor(max: number, now: () => number = Date.now) {
@@ -30,6 +31,11 @@ export class ExpiringLru<V> {
     return this.#entries.size
   }
 
+  /** Entries dropped so far to make room for new ones (the map was full). */
+  get evictions(): number {
+    return this.#evictions
+  }
+
   /** `now`: a clock reading the caller already has (the cache-hit path reads the clock once). */
   get(key: string, now = this.#now()): V | undefined {
     const entry = this.#entries.get(key)
@@ -41,7 +47,10 @@ export class ExpiringLru<V> {
 
   /** Keeps `value` for `ttl` ms (rounded up); 0 or less: not at all. */
   set(key: string, value: V, ttl: number): void {
-    if (ttl > 0) this.#entries.set(key, { value, expiresAt: this.#now() + Math.ceil(ttl) })
+    if (ttl <= 0) return
+    // toad-cache drops the least recently used entry when a new key meets a full map.
+    if (this.#entries.size >= this.#entries.max && !this.#entries.items.has(key)) this.#evictions++
+    this.#entries.set(key, { value, expiresAt: this.#now() + Math.ceil(ttl) })
   }
 
   delete(key: string): void {

@@ -25,6 +25,11 @@ export class SingleFlightCache<V extends {}> {
     return this.#entries.size
   }
 
+  /** Entries dropped so far to make room for new ones. */
+  get evictions(): number {
+    return this.#entries.evictions
+  }
+
   /** `now`: the caller's clock reading, if it has one (see ExpiringLru.get). */
   peek(key: string, now?: number): V | undefined {
     return this.#entries.get(key, now)

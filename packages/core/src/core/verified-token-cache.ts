@@ -34,6 +34,23 @@ export interface VerifiedTokenCacheOptions {
 }
 
 /**
+ * What the cache has done since it was made, for metrics. `hits`: lookups answered with verified
+ * claims from the cache (the gate's synchronous peek included); `misses`: full lookups (`get`)
+ * that found none, so the token was verified, joined a verification in flight, or met a
+ * remembered refusal. A peek that finds nothing is not counted: a gate follows it with `get`.
+ * Counts are of lookups, not requests: Express's `picket()` and `requireWallet()` each look a
+ * token up, and a cached token that does not prove a route's requirements is looked up again by
+ * the full check. `evictions`: entries dropped to make room (the cache was full); `size`: entries
+ * held now.
+ */
+export interface VerifiedTokenCacheStats {
+  hits: number
+  misses: number
+  evictions: number
+  size: number
+}
+
+/**
  * SHA-256 as base64url. This runs on every gated request (it is the cache lookup), and the
  * one-shot `crypto.hash` (Node >= 20.12) skips building a Hash object: about half the cost for
  * a ~1 KB token. Older Node 20 releases fall back to `createHash`; the digest is the same.
@@ -62,6 +79,9 @@ export class VerifiedTokenCache {
   readonly #refusalTtl: number
   readonly #ttl: number
   readonly #now: () => number
+  // Plain integer increments: the hit path pays one add and nothing else for its metrics.
+  #hits = 0
+  #misses = 0
 
   constructor(options: VerifiedTokenCacheOptions = {}) {
     this.#ttl = options.ttl ?? 300_000
@@ -74,6 +94,16 @@ export class VerifiedTokenCache {
 
   get size(): number {
     return this.#cache.size
+  }
+
+  /** The counters since the cache was made (see {@link VerifiedTokenCacheStats}). */
+  stats(): VerifiedTokenCacheStats {
+    return {
+      hits: this.#hits,
+      misses: this.#misses,
+      evictions: this.#cache.evictions,
+      size: this.#cache.size,
+    }
   }
 
   /**
@@ -100,6 +130,7 @@ export class VerifiedTokenCache {
     const key = tokenCacheKey(token)
     const hit = this.#fresh(key)
     if (hit) return hit
+    this.#misses++
     const refused = this.#refusals?.get(key)
     if (refused) throw refused
     return this.#cache.get(key, async () => {
@@ -133,7 +164,10 @@ export class VerifiedTokenCache {
     const now = this.#now()
     const hit = this.#cache.peek(key, now)
     if (hit === undefined) return undefined
-    if (hit.exp * 1000 > now) return hit
+    if (hit.exp * 1000 > now) {
+      this.#hits++
+      return hit
+    }
     this.#cache.delete(key)
     return undefined
   }

@@ -5,9 +5,11 @@ import {
   createLocalVerifier,
   InvalidTokenError,
   VerifiedTokenCache,
+  type VerifiedTokenCacheStats,
 } from '../core/index.js'
 import { isAllowedDomain } from './allowed-domain.js'
 import { type Authorizer, createAuthorizer } from './authorizer.js'
+import { registerCacheMetrics } from './cache-metrics.js'
 import { type CacheHit, createGate, type Gate, type GateLogger } from './gate.js'
 import type { ResolvedServerOptions } from './options.js'
 import type { Refusals } from './refusals.js'
@@ -37,6 +39,10 @@ export interface PicketEngine<Req> {
    * thrown: requests fail closed until it works). Call the returned `stop` on shutdown.
    */
   watchKeySet(log: EngineLogger, product: string): { ready: Promise<void>; stop(): void }
+  /** The verified-token cache's counters (`undefined` with `cache: false`). */
+  cacheStats(): VerifiedTokenCacheStats | undefined
+  /** Removes what the engine put outside itself (its metrics from the user's registry). */
+  close(): void
 }
 
 function createVerifier<Req>(options: ResolvedServerOptions<Req>): TokenVerifier {
@@ -85,6 +91,8 @@ export function createPicketEngine<Req>(settings: {
       ? undefined
       : new VerifiedTokenCache({ ...options.cache, refusalTtl: REFUSAL_TTL_MS })
   const verify = cache ? (token: string) => cache.get(token, checkToken) : checkToken
+  const unregisterMetrics =
+    cache && options.metrics ? registerCacheMetrics(options.metrics, () => cache.stats()) : undefined
   const authorizer = createAuthorizer({
     client: options.client,
     verifyIssuedToken: verify,
@@ -150,5 +158,7 @@ export function createPicketEngine<Req>(settings: {
     authorizer,
     gate: (resolved) => createGate(context, resolved),
     watchKeySet,
+    cacheStats: () => cache?.stats(),
+    close: () => unregisterMetrics?.(),
   }
 }

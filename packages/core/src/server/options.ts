@@ -21,12 +21,18 @@ import {
   refuseUnknownKeys,
   requiredString,
 } from '../core/index.js'
+import {
+  type MetricsOptions,
+  type MetricsRegistry,
+  type ResolvedMetrics,
+  resolveMetrics,
+} from './cache-metrics.js'
 import { type AllowedDomains, resolveAllowedDomains } from './domain-options.js'
 import { type RateLimitOptions, type ResolvedRateLimit, resolveRateLimit } from './rate-limit-options.js'
 import type { RevocationList } from './revocation.js'
 import { type ResolvedVerifyOptions, resolveVerify, type VerifyOptions } from './verify-options.js'
 
-export type { AllowedDomains, ResolvedVerifyOptions, VerifyOptions }
+export type { AllowedDomains, MetricsOptions, MetricsRegistry, ResolvedVerifyOptions, VerifyOptions }
 
 /** A custom token source; return `undefined` (or `null`) when the request has none. */
 export type TokenExtractor<Req> = (
@@ -103,6 +109,11 @@ export interface PicketServerOptions<Req> {
   cache?: { max?: number; ttl?: number } | false
   /** Cache of `/authz` answers per token and requirements (default ttl 30 s, max 10 000). */
   revalidateCache?: { max?: number; ttl?: number }
+  /**
+   * Prometheus metrics of the verified-token cache (hits, misses, evictions, entries), registered
+   * in your prom-client `Registry`; off by default. prom-client stays your dependency.
+   */
+  metrics?: MetricsOptions
   /** Custom token source; return `undefined` (or `null`) when the request has none. */
   extractToken?: TokenExtractor<Req>
   /** Read the token from this cookie as well. */
@@ -132,6 +143,7 @@ export interface ResolvedServerOptions<Req> {
   acceptTokensWithoutDomain: boolean
   cache: { max: number; ttl: number } | false
   revalidateCache: { max: number; ttl: number }
+  metrics: ResolvedMetrics | undefined
   extractToken: TokenExtractor<Req> | undefined
   cookie: CookieOptions | undefined
   isRevoked: PicketServerOptions<Req>['isRevoked']
@@ -159,6 +171,7 @@ const SHARED_KEYS = [
   'acceptTokensWithoutDomain',
   'cache',
   'revalidateCache',
+  'metrics',
   'extractToken',
   'cookie',
   'isRevoked',
@@ -347,6 +360,8 @@ export function resolveServerOptions<Req>(
       'only applies with allowedDomains (without them no token is checked for a domain)',
     )
   }
+  const cache =
+    raw.cache === false ? false : resolveCache(raw.cache, 'cache', { max: 10_000, ttl: 300_000 }, fail)
   const resolved: ResolvedServerOptions<Req> = {
     client: resolveClient(raw, fail, adapter.product),
     verify,
@@ -355,9 +370,9 @@ export function resolveServerOptions<Req>(
     floor: resolveFloor(raw, chain, fail),
     allowedDomains,
     acceptTokensWithoutDomain,
-    cache:
-      raw.cache === false ? false : resolveCache(raw.cache, 'cache', { max: 10_000, ttl: 300_000 }, fail),
+    cache,
     revalidateCache: resolveCache(raw.revalidateCache, 'revalidateCache', { max: 10_000, ttl: 30_000 }, fail),
+    metrics: resolveMetrics(raw.metrics, cache, fail),
     extractToken: optionalFunction(raw.extractToken as TokenExtractor<Req> | undefined, 'extractToken', fail),
     cookie,
     ...resolveRevocation<Req>(raw, fail),
