@@ -1,6 +1,6 @@
 /**
  * Compiles the dev chain's Solidity sources (tools/devchain/contracts) and writes the committed
- * artifacts (tools/devchain/artifacts.json). Run after editing a contract:
+ * artifacts (packages/authority/devchain-artifacts.json, shipped with picket-authority). Run after editing a contract:
  *
  *   npx tsx scripts/compile-contracts.ts
  *

@@ -17,13 +17,13 @@ import {
 } from '../../tools/devchain/artifacts.js'
 import { compileContracts, serializeArtifacts } from '../../tools/devchain/compile.js'
 
-t.test('committed artifacts.json is exactly what the sources compile to', async (t) => {
+t.test('committed devchain-artifacts.json is exactly what the sources compile to', async (t) => {
   const fresh = serializeArtifacts(compileContracts())
   const committed = readFileSync(ARTIFACTS_PATH, 'utf8')
   // Not t.equal on the strings: a 60 KB diff helps nobody. The message says what to do.
   t.ok(
     fresh === committed,
-    'artifacts.json is stale: run `npx tsx scripts/compile-contracts.ts` and commit it',
+    'devchain-artifacts.json is stale: run `npx tsx scripts/compile-contracts.ts` and commit it',
   )
 })
 

@@ -1,5 +1,10 @@
 import { type Address, getAddress, type Hex } from 'viem'
 import {
+  DEFAULT_CHAIN_ID,
+  DEFAULT_MNEMONIC,
+  type DevChainAccount,
+} from '../../packages/authority/src/devchain/accounts.js'
+import {
   createDevClients,
   type DevPublicClient,
   type DevTestClient,
@@ -9,9 +14,8 @@ import { createGanacheChain } from './ganache.js'
 import { type JsonRpcServer, serveJsonRpc } from './json-rpc-server.js'
 import { createTokenActions, type TokenActions } from './token-actions.js'
 
-/** The well-known Hardhat/Anvil/Foundry test mnemonic: its keys are public, never use them for value. */
-export const DEFAULT_MNEMONIC = 'test test test test test test test test test test test junk'
-export const DEFAULT_CHAIN_ID = 1337
+// The mnemonic and chain ID are picket-authority's `devchain` ones: one copy.
+export { DEFAULT_CHAIN_ID, DEFAULT_MNEMONIC }
 
 export interface StartDevChainOptions {
   /** 0 (default) picks a free port. */
@@ -24,10 +28,7 @@ export interface StartDevChainOptions {
   accounts?: number
 }
 
-export interface DevChainAccount {
-  address: Address
-  privateKey: Hex
-}
+export type { DevChainAccount }
 
 export interface DevChain extends TokenActions {
   /** `http://127.0.0.1:PORT` (HTTP JSON-RPC, single and batch; no WebSocket). */

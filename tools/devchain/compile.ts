@@ -80,7 +80,7 @@ export function compileContracts(): Record<string, Artifact> {
   return Object.fromEntries(artifacts)
 }
 
-/** The exact text of `artifacts.json`: stable key order, two-space indent, trailing newline. */
+/** The exact text of `devchain-artifacts.json`: stable key order, two-space indent, trailing newline. */
 export function serializeArtifacts(artifacts: Record<string, Artifact>): string {
   return `${JSON.stringify(artifacts, null, 2)}\n`
 }

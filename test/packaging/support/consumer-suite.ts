@@ -9,7 +9,9 @@
  *   4. `require()` of every package, and `picket-authority --help`;
  *   5. the README's plugin code, ports substituted, runs with plain `node` against the packed
  *      authority's CLI: a fresh wallet signs in through the plugin's helper routes, and /me answers
- *      401 without a token, 200 with it, 401 with a tampered one.
+ *      401 without a token, 200 with it, 401 with a tampered one;
+ *   6. with `devChainWalkthrough`: README.md's "From an empty directory to a token gate", step by
+ *      step (support/devchain-walkthrough.ts): the dev chain, the authority, a token gate, 200/403.
  */
 import { writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
@@ -23,6 +25,7 @@ import {
   PACKAGES,
   readmePluginSnippet,
 } from './consumer-app.js'
+import { devChainWalkthrough } from './devchain-walkthrough.js'
 import { childEnv, run, runDetails, startProcess, stopProcess } from './processes.js'
 
 /**
@@ -164,6 +167,8 @@ export interface ConsumerSuiteOptions {
   fastifySpec: string
   /** The fastify version the app must end up with. */
   fastifyVersion: RegExp
+  /** Also follow the README's dev-chain walkthrough in the app (one fastify version is enough). */
+  devChainWalkthrough?: boolean
 }
 
 export async function consumerSuite(t: Test, options: ConsumerSuiteOptions): Promise<void> {
@@ -450,6 +455,12 @@ export async function consumerSuite(t: Test, options: ConsumerSuiteOptions): Pro
       )
     }
   })
+
+  if (options.devChainWalkthrough) {
+    await t.test('README: from an empty directory to a token gate, with the dev chain', (t) =>
+      devChainWalkthrough(t, app!),
+    )
+  }
 
   t.comment(`${options.fastifySpec}: the whole file took ${Date.now() - fileStarted} ms`)
 }
