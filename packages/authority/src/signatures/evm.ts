@@ -1,26 +1,26 @@
 import {
   type Address,
   BaseError,
-  ContractFunctionRevertedError,
+  bytesToHex,
   encodeDeployData,
   encodeFunctionData,
   erc6492SignatureValidatorAbi,
   erc6492SignatureValidatorByteCode,
   getAddress,
   type Hex,
-  HttpRequestError,
   hashMessage,
+  hexToBytes,
   isAddress,
-  isAddressEqual,
   isErc6492Signature,
   isHex,
   type PublicClient,
   parseAbi,
-  recoverAddress,
-  TimeoutError,
 } from 'viem'
 import { call } from 'viem/actions'
+import { ChainError } from '../chains/errors.js'
+import { isContractLevelFailure } from '../chains/evm-errors.js'
 import { chainUnavailable } from '../errors.js'
+import { nobleBackend, recoverEvmAddress, type Secp256k1Backend } from './secp256k1-backends.js'
 
 /**
  * ERC-1271: a contract wallet returns this magic value for a signature it accepts, ABI-encoded
@@ -43,7 +43,12 @@ export interface EvmSignatureInput {
    * before this runs); without one only EOA (ecrecover) signatures can be checked.
    */
   publicClient?: PublicClient | undefined
+  /** The secp256k1 recovery chosen at start (`signatureBackend`); @noble/curves when not given. */
+  secp256k1?: Secp256k1Backend | undefined
 }
+
+/** Without a chosen backend (direct callers, tests): JavaScript, which always loads. */
+const DEFAULT_BACKEND = nobleBackend()
 
 /**
  * EIP-191 `personal_sign` verification (reference §4.5) for every kind of wallet, in this order:
@@ -61,20 +66,21 @@ export interface EvmSignatureInput {
 export async function verifyEvmSignature(input: EvmSignatureInput): Promise<boolean> {
   const { walletAddress, message, signature, publicClient } = input
   if (!isAddress(walletAddress, { strict: false }) || !isHex(signature, { strict: true })) return false
-  const address = getAddress(walletAddress.toLowerCase())
-  const hash = hashMessage(message)
+  // One EIP-191 hash per login, as bytes for recovery; hex only when a chain is asked.
+  const hash = hashMessage(message, 'bytes')
 
   // r ‖ s ‖ v: 65 bytes. A 6492 wrapper ends in its 32-byte magic suffix, never at this length.
   if (signature.length === 132) {
-    try {
-      if (isAddressEqual(await recoverAddress({ hash, signature }), address)) return true
-    } catch {
-      // Malformed r/s/v: not an EOA signature; a contract wallet may still accept the bytes.
-    }
+    const backend = input.secp256k1 ?? DEFAULT_BACKEND
+    // undefined for malformed r/s/v: not an EOA signature; a contract wallet may still accept the bytes.
+    const signer = recoverEvmAddress(backend, hash, hexToBytes(signature))
+    if (signer !== undefined && signer === walletAddress.toLowerCase()) return true
   }
   if (!publicClient) return false
-  if (isErc6492Signature(signature)) return verifyErc6492Signature(publicClient, address, hash, signature)
-  return verifyErc1271Signature(publicClient, address, hash, signature)
+  const address = getAddress(walletAddress.toLowerCase())
+  const hashHex = bytesToHex(hash)
+  if (isErc6492Signature(signature)) return verifyErc6492Signature(publicClient, address, hashHex, signature)
+  return verifyErc1271Signature(publicClient, address, hashHex, signature)
 }
 
 async function verifyErc1271Signature(
@@ -138,16 +144,13 @@ async function askChain(question: () => Promise<boolean>): Promise<boolean> {
   try {
     return await question()
   } catch (error) {
-    if (isTransportFailure(error)) {
-      throw chainUnavailable('Could not reach the chain to verify a contract-wallet signature')
-    }
     // A revert (or any answer that is not the magic value) means the wallet rejects it.
-    return false
+    if (isContractLevelFailure(error)) return false
+    // Raised by the chain transport itself: every endpoint paused (503 + Retry-After), an
+    // endpoint serving another chain — reported as such, never as a bad signature.
+    const own = error instanceof BaseError ? error.walk((e) => e instanceof ChainError) : null
+    if (own instanceof ChainError) throw own
+    // Anything else is the chain not answering: 424, never "Invalid signature" (401).
+    throw chainUnavailable('Could not reach the chain to verify a contract-wallet signature')
   }
-}
-
-function isTransportFailure(error: unknown): boolean {
-  if (!(error instanceof BaseError)) return false
-  if (error.walk((e) => e instanceof ContractFunctionRevertedError)) return false
-  return Boolean(error.walk((e) => e instanceof HttpRequestError || e instanceof TimeoutError))
 }

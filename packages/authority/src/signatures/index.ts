@@ -1,6 +1,7 @@
 import type { ChainType } from 'picket-core'
 import type { PublicClient } from 'viem'
 import { verifyEvmSignature } from './evm.js'
+import type { Secp256k1Backend } from './secp256k1-backends.js'
 import { verifySolanaSignature } from './solana.js'
 
 export interface WalletSignatureInput {
@@ -9,6 +10,8 @@ export interface WalletSignatureInput {
   message: string
   signature: string
   publicClient?: PublicClient | undefined
+  /** EVM: the secp256k1 recovery chosen at start. */
+  secp256k1?: Secp256k1Backend | undefined
 }
 
 /** Verifies a wallet's signature of `message` by the scheme of its chain type (§4.5). */
