@@ -23,46 +23,11 @@ import {
   resolvePort,
 } from '../../packages/authority/src/cli-config.js'
 import { childEnv } from '../packaging/support/processes.js'
-import { SOURCE_NODE_ARGS } from '../support/source-process.js'
+import { runCli } from './support/cli-process.js'
 
-const CLI = resolve(import.meta.dirname, '../../packages/authority/src/cli.ts')
 const repoRoot = resolve(import.meta.dirname, '../..')
 const ADDRESS = '0x70997970c51812dC3A010c7d01b50E575D3b1ab4'
 const CONTRACT = '0x5FbDB2315678afecb367f032d93F642f64180aa3'
-
-/** The environment of a CLI child: none of this machine's PICKET_* settings. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {}
-  for (const [name, value] of Object.entries(process.env)) {
-    if (name.startsWith('PICKET_') || name === 'PORT' || name === 'REDIS_URL') continue
-    env[name] = value
-  }
-  return { ...env, ...extra }
-}
-
-function runCli(args: string[], cwd: string, env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, CLI, ...args], {
-    cwd,
-    env: cleanEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk
-  })
-  const firstLine = new Promise<string>((resolveLine, reject) => {
-    const lines = createInterface({ input: child.stdout })
-    lines.on('line', (line) => {
-      stdout += `${line}\n`
-      resolveLine(line)
-    })
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)))
-  })
-  firstLine.catch(() => {})
-  const exited = new Promise<number | null>((resolveExit) => child.once('close', resolveExit))
-  return { child, firstLine, exited, stdout: () => stdout, stderr: () => stderr }
-}
 
 const listeningUrl = (line: string) => line.replace('Picket authority listening on ', '')
 
@@ -379,6 +344,19 @@ t.test(
     })
     t.equal(added.registry.get('my-l2')?.authorizationSupported, true)
     t.equal(added.sources.get('my-l2'), 'env')
+    // A config's list of endpoints counts as configured; a flag replaces the whole list.
+    const listed = {
+      ...config,
+      chains: { ethereum: { rpcUrls: ['http://one.example', 'http://two.example'] } },
+    }
+    t.same(applyRpcUrls(listed, [], {}).registry.get('ethereum')?.rpcUrls, [
+      'http://one.example',
+      'http://two.example',
+    ])
+    t.equal(applyRpcUrls(listed, [], {}).sources.get('ethereum'), 'config')
+    const replaced = applyRpcUrls(listed, ['ethereum=http://flag.example'], {})
+    t.same(replaced.config.chains, { ethereum: { rpcUrl: 'http://flag.example' } })
+    t.same(replaced.registry.get('ethereum')?.rpcUrls, ['http://flag.example'])
   },
 )
 

@@ -42,6 +42,23 @@ t.test('invalid config fails with a message naming the field', async (t) => {
     [{ projects: [project], chains: { localhost: { chainId: -1 } } }, 'chains.localhost.chainId'],
     [{ projects: [project], chains: { localhost: { rpc: 'http://x' } } }, 'chains.localhost.rpc'],
     [{ projects: [project], nonceTTL: 0 }, 'nonceTTL'],
+    [
+      { projects: [project], chains: { localhost: { rpcUrl: 'http://a', rpcUrls: ['http://b'] } } },
+      'chains.localhost.rpcUrls',
+    ],
+    [{ projects: [project], chains: { localhost: { rpcUrls: [] } } }, 'chains.localhost.rpcUrls'],
+    [{ projects: [project], chains: { localhost: { rpcUrls: 'http://a' } } }, 'chains.localhost.rpcUrls'],
+    [
+      { projects: [project], chains: { localhost: { rpcUrls: ['http://a', 'ftp://b'] } } },
+      'chains.localhost.rpcUrls[1]',
+    ],
+    [
+      { projects: [project], chains: { localhost: { rpcUrls: ['http://a', 'http://a'] } } },
+      'chains.localhost.rpcUrls[1]',
+    ],
+    [{ projects: [project], chainReads: { breakerFailures: 0 } }, 'chainReads.breakerFailures'],
+    [{ projects: [project], chainReads: { balanceCacheSeconds: 3600 } }, 'chainReads.balanceCacheSeconds'],
+    [{ projects: [project], chainReads: { cacheSeconds: 5 } }, 'chainReads.cacheSeconds'],
     [{ projects: [project], issuer: 42 }, 'issuer'],
   ]
   for (const [input, field] of cases) {
@@ -66,7 +83,11 @@ t.test("messages use core's strict-input wording: the value given, did-you-mean 
     [{ projects: [project], isuer: 'http://x' }, "isuer is not a known key — did you mean 'issuer'?"],
     [
       { projects: [project], chains: { localhost: { zzz: 1 } } },
-      'chains.localhost.zzz is not a known key (it takes: rpcUrl, chainId, dasUrl)',
+      'chains.localhost.zzz is not a known key (it takes: rpcUrl, rpcUrls, chainId, dasUrl)',
+    ],
+    [
+      { projects: [project], chainReads: { breakerFailure: 5 } },
+      "chainReads.breakerFailure is not a known key — did you mean 'breakerFailures'?",
     ],
     [null, '(root) must be a JSON object, got null'],
     [{ projects: [{ ...project, id: 42 }] }, 'projects[0].id must be a non-empty string, got 42'],

@@ -3,6 +3,9 @@
  *   ts       appears verbatim in an example, or type-checks against the sources with the
  *            packages' public names (`fastify-picket`, `picket-core/client`, …) mapped to them;
  *   json     is a configuration the authority's parser accepts;
+ *   js       a file of the consumer walkthrough: it parses, names itself on its first line
+ *            (`// app.js`), imports only packages the README installs, and is run by the bash
+ *            block (`node app.js`) and by test/packaging (consumer-fastify-latest);
  *   bash     each command is an npm script, an existing file, or the authority CLI with flags
  *            it declares, and each environment variable is one the code reads;
  *   mermaid  every `METHOD /path` in the diagram is a route of the token-gated example.
@@ -74,7 +77,7 @@ const where = (block: CodeBlock) => `README.md:${block.line} (${block.lang})`
 
 t.test('the README has code blocks, all in checked languages', async (t) => {
   t.ok(blocks.length >= 10)
-  for (const block of blocks) t.ok(['ts', 'json', 'bash', 'mermaid'].includes(block.lang), where(block))
+  for (const block of blocks) t.ok(['ts', 'js', 'json', 'bash', 'mermaid'].includes(block.lang), where(block))
 })
 
 // ---- ts ---------------------------------------------------------------------------------------
@@ -145,6 +148,57 @@ t.test('json blocks are configurations the authority accepts', async (t) => {
   }
 })
 
+// ---- js ---------------------------------------------------------------------------------------
+
+/** The README's plain-JS files, by the name on their first line (`// app.js`). */
+const jsFiles = new Map(
+  blocks
+    .filter((b) => b.lang === 'js')
+    .map((block) => [/^\/\/ ([\w-]+\.js)\s*$/m.exec(block.code.split('\n')[0] ?? '')?.[1] ?? '', block]),
+)
+
+/** Every package a README `npm install` line names (flags left out). */
+const readmeInstalls = new Set(
+  blocks
+    .filter((b) => b.lang === 'bash')
+    .flatMap((b) => b.code.split('\n'))
+    .flatMap((line) => line.split('&&'))
+    .map((command) => command.trim().split(/\s+/))
+    .filter(([tool, verb]) => tool === 'npm' && verb === 'install')
+    .flatMap(([, , ...args]) => args.filter((arg) => !arg.startsWith('-'))),
+)
+
+t.test('js blocks: named files that parse and import only what the README installs', async (t) => {
+  const jsBlocks = blocks.filter((b) => b.lang === 'js')
+  t.ok(jsBlocks.length >= 2)
+  t.notOk(jsFiles.has(''), 'every js block names its file on its first line')
+  t.equal(jsFiles.size, jsBlocks.length, 'no two js blocks name the same file')
+  for (const block of jsBlocks) {
+    const source = ts.createSourceFile(
+      'block.mjs',
+      block.code,
+      ts.ScriptTarget.ES2022,
+      true,
+      ts.ScriptKind.JS,
+    )
+    const syntax = (source as unknown as { parseDiagnostics: ts.Diagnostic[] }).parseDiagnostics
+    t.same(
+      syntax.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')),
+      [],
+      `${where(block)} parses`,
+    )
+    for (const [, specifier] of block.code.matchAll(/from '([^']+)'/g)) {
+      const name = specifier!.startsWith('@')
+        ? specifier!.split('/').slice(0, 2).join('/')
+        : specifier!.split('/')[0]!
+      t.ok(
+        specifier!.startsWith('node:') || readmeInstalls.has(name),
+        `${where(block)} imports ${specifier}, which the README installs`,
+      )
+    }
+  }
+})
+
 // ---- bash -------------------------------------------------------------------------------------
 
 const cliSource = readFileSync(join(repoRoot, 'packages/authority/src/cli.ts'), 'utf8')
@@ -157,6 +211,10 @@ const keyActions = new Set(
     ?.map((a) => a.slice(1, -1)) ?? [],
 )
 const keyFlags = new Set([...keysSource.matchAll(/^\s{6}(\w+): \{ type:/gm)].map((m) => m[1]!))
+const devChainSource = readFileSync(join(repoRoot, 'packages/authority/src/devchain/command.ts'), 'utf8')
+const devChainFlags = new Set([...devChainSource.matchAll(/^\s{6}(\w+): \{ type:/gm)].map((m) => m[1]!))
+/** The plain setup steps of the empty-directory walkthrough. */
+const SETUP_COMMANDS = [/^mkdir [\w-]+$/, /^cd [\w-]+$/, /^npm init -y$/, /^npm pkg set type=module$/]
 const codeThatReadsEnv = [
   cliSource,
   ...filesUnder(join(repoRoot, 'examples'), '.ts').map((f) => readFileSync(f, 'utf8')),
@@ -176,7 +234,11 @@ function commandProblem(command: string): string | undefined {
     }
     rest = rest.slice(env[0].length)
   }
+  if (SETUP_COMMANDS.some((setup) => setup.test(rest))) return undefined
   const [tool, verb, ...args] = rest.split(/\s+/)
+  if (tool === 'node' && verb?.endsWith('.js')) {
+    return jsFiles.has(verb) ? undefined : `no js block of the README is ${verb}`
+  }
   if (tool === 'npm' && (verb === 'ci' || verb === 'test') && args.length === 0) return undefined
   if (tool === 'npm' && verb === 'start' && args.length === 0) {
     return packageJson.scripts.start ? undefined : 'no start script'
@@ -185,7 +247,14 @@ function commandProblem(command: string): string | undefined {
     return packageJson.scripts[args[0]!] ? undefined : `no npm script ${args[0]}`
   }
   if (tool === 'npm' && verb === 'install') {
-    const [self, ...others] = args
+    const [self, ...others] = args.filter((arg) => arg !== '--save-dev')
+    // Only packages some workspace package declares as a peer (optional ones included).
+    const peers = new Set(
+      [...workspacePackages.values()].flatMap((p) => Object.keys(p.peerDependencies ?? {})),
+    )
+    if (!workspacePackages.has(self ?? '') && [self, ...others].every((name) => peers.has(name ?? ''))) {
+      return undefined
+    }
     const installed = workspacePackages.get(self ?? '')
     if (!installed) return `npm install should name one of ${[...workspacePackages.keys()].join(', ')} first`
     const known = { ...installed.peerDependencies, ...packageJson.devDependencies }
@@ -199,9 +268,10 @@ function commandProblem(command: string): string | undefined {
     if (!existsSync(join(repoRoot, 'packages/authority/src/cli.ts'))) return 'the CLI source is missing'
     // `keys <action>`: the key-set commands, with their own flags.
     const keys = args[0] === 'keys'
+    const devChain = args[0] === 'devchain'
     if (keys && !keyActions.has(args[1] ?? '')) return `the CLI has no keys command ${args[1]}`
-    const flags = keys ? keyFlags : cliFlags
-    for (let i = keys ? 2 : 0; i < args.length; i += 2) {
+    const flags = keys ? keyFlags : devChain ? devChainFlags : cliFlags
+    for (let i = keys ? 2 : devChain ? 1 : 0; i < args.length; i += 2) {
       const flag = /^--(\w+)$/.exec(args[i]!)?.[1]
       if (!flag || !flags.has(flag)) return `the CLI has no flag ${args[i]}`
       if (args[i + 1] === undefined) return `${args[i]} needs a value`
@@ -215,6 +285,13 @@ t.test('bash blocks: scripts, files, CLI flags and environment variables that ex
   t.ok(cliFlags.has('port') && cliFlags.has('config'), 'read the CLI flags')
   t.equal(commandProblem('npm run no-such-script'), 'no npm script no-such-script', 'the checker refuses')
   t.ok(keyActions.has('promote') && keyFlags.has('kid'), 'read the keys commands and flags')
+  t.ok(devChainFlags.has('port') && devChainFlags.has('mint'), 'read the devchain flags')
+  t.equal(commandProblem('npx picket-authority devchain --chain 1'), 'the CLI has no flag --chain')
+  t.equal(commandProblem('node missing.js'), 'no js block of the README is missing.js')
+  t.equal(
+    commandProblem('npm install --save-dev left-pad'),
+    'npm install should name one of fastify-picket, picket-core, express-picket, picket-authority first',
+  )
   t.equal(
     commandProblem('npx picket-authority keys rotate --file k.json'),
     'the CLI has no keys command rotate',

@@ -10,6 +10,8 @@ export interface AuthorizationDecision {
   tokenBalances: TokenBalances
   /** Per-id balances read for EVM `tokenIds` (this package's claim), when any were read. */
   tokenIdBalances?: TokenIdBalances
+  /** The EVM block the balances were read at, when any were read on an EVM chain. */
+  blockNumber?: number
   /** Why not, in words a front end can show; set when `allowed` is false. */
   reason?: string
 }
@@ -41,6 +43,8 @@ export async function decideRequirements(
   walletAddress: string,
   requirements: Requirements,
   signal?: AbortSignal,
+  /** Read the chain now, never from the balance cache (revalidation, refresh of a session). */
+  fresh = false,
 ): Promise<AuthorizationDecision> {
   if (isEmptyRequirements(requirements)) return { allowed: true, tokenBalances: {} }
   if (isAllowedWallet(walletAddress, requirements, chain.chainType))
@@ -54,7 +58,10 @@ export async function decideRequirements(
   }
   assertTokenGatingSupported(chain, requirements)
   // The request's signal: a client that hangs up stops the reads made for it.
-  const reading = await balances.readBalances(chain, walletAddress, requirements, signal ? { signal } : {})
+  const reading = await balances.readBalances(chain, walletAddress, requirements, {
+    ...(signal ? { signal } : {}),
+    ...(fresh ? { fresh } : {}),
+  })
   const read = { chain: chain.slug, walletAddress, ...reading }
   if (claimsSatisfy(read, requirements)) return { allowed: true, ...reading }
   return {

@@ -280,7 +280,9 @@ export function applyRpcUrls(
     const aliases = Object.keys(chains).filter((key) => key !== slug && known.get(key)?.slug === slug)
     const base = chains[slug] ?? (aliases[0] === undefined ? undefined : chains[aliases[0]])
     for (const alias of aliases) delete chains[alias]
-    chains[slug] = { ...base, rpcUrl }
+    // The flag or env names the one endpoint to use: it replaces a config's list too.
+    const { rpcUrls: _replaced, ...rest } = base ?? {}
+    chains[slug] = { ...rest, rpcUrl }
   }
   const merged: AuthorityConfigInput = { ...config, chains }
   const registry = createChainRegistry({ ...parseAuthorityConfig(merged).chains })
@@ -289,7 +291,8 @@ export function applyRpcUrls(
   for (const chain of registry.list()) {
     if (chain.rpcUrl === undefined) continue
     const configured = Object.entries(config.chains ?? {}).some(
-      ([key, entry]) => entry.rpcUrl !== undefined && known.get(key)?.slug === chain.slug,
+      ([key, entry]) =>
+        (entry.rpcUrl !== undefined || entry.rpcUrls !== undefined) && known.get(key)?.slug === chain.slug,
     )
     sources.set(
       chain.slug,

@@ -15,11 +15,19 @@ export interface StartupReport {
   projects: readonly ProjectConfig[]
   registry: ChainRegistry
   sources: ReadonlyMap<string, RpcSource>
+  /** Which secp256k1 recovery verifies EOA logins (the authority's `signatureBackend` line). */
+  signatureBackend?: string | undefined
 }
 
 const quote = (text: string) => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
 
 /** The host of an RPC URL: its path and query may hold an API key, and this goes to logs. */
+/** ` +2 fallbacks` for a chain with a list of endpoints. */
+function fallbacks(chain: { rpcUrls?: readonly string[] }): string {
+  const more = (chain.rpcUrls?.length ?? 1) - 1
+  return more > 0 ? ` +${more} fallback${more > 1 ? 's' : ''}` : ''
+}
+
 function rpcHost(rpcUrl: string): string {
   try {
     return new URL(rpcUrl).host
@@ -38,7 +46,7 @@ export function chainLines(registry: ChainRegistry, sources: ReadonlyMap<string,
   lines.push(
     can.length === 0
       ? '  can gate:    none'
-      : `  can gate:    ${can.map((chain) => `${chain.slug} (${rpcHost(chain.rpcUrl ?? '')}, ${sources.get(chain.slug) ?? 'built in'})`).join(', ')}`,
+      : `  can gate:    ${can.map((chain) => `${chain.slug} (${rpcHost(chain.rpcUrl ?? '')}${fallbacks(chain)}, ${sources.get(chain.slug) ?? 'built in'})`).join(', ')}`,
   )
   if (noRpc.length > 0) {
     const example = noRpc[0]!.slug
@@ -93,12 +101,13 @@ export function pluginRegistration(
 
 /** The whole stderr report, one string ending in a newline. */
 export function startupReport(report: StartupReport): string {
-  const { url, issuer, projects, registry, sources } = report
+  const { url, issuer, projects, registry, sources, signatureBackend } = report
   const project = projects[0]!
   const chain = defaultGateChain(registry)
   const lines = [
     `Issuer:        ${issuer}`,
     `JWKS:          ${url}/.well-known/jwks.json`,
+    ...(signatureBackend ? [signatureBackend] : []),
     ...chainLines(registry, sources),
     '',
     `fastify-picket in your app, for project ${JSON.stringify(project.name)} ` +

@@ -1,15 +1,30 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster'
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { closestKey } from 'picket-core'
+import {
+  assertClusterable,
+  awaitStartMessage,
+  resolveWorkerCount,
+  runPrimary,
+  type WorkerListening,
+  type WorkerStart,
+} from './cli-cluster.js'
 import { applyRpcUrls, CliError, type ConfigSource, readConfigFile, resolvePort } from './cli-config.js'
 import { startupReport } from './cli-report.js'
-import { AuthorityConfigError, type AuthorityConfigInput, parseAuthorityConfig } from './config.js'
+import {
+  AuthorityConfigError,
+  type AuthorityConfigInput,
+  parseAuthorityConfig,
+  parseWorkers,
+} from './config.js'
 import { DEV_CONFIG_FILE, loadOrCreateDevConfig } from './dev-project.js'
 import { KEYS_USAGE, runKeysCommand } from './key-commands.js'
 
-const USAGE = `Usage: picket-authority [--port 8787] [--host 127.0.0.1] [--config FILE] [--rpc SLUG=URL]...
+const USAGE = `Usage: picket-authority [--port 8787] [--host 127.0.0.1] [--config FILE] [--rpc SLUG=URL]... [--workers N]
        picket-authority keys <add|promote|retire|remove|list> --file FILE [--kid KID]
+       picket-authority devchain [--port 8545] [--mint 0xWALLET]...   (dev chain with demo tokens; --help)
        picket-authority --version | --help
 
   --port     port to listen on (default: env PORT, else 8787; 0 picks a free one)
@@ -19,6 +34,9 @@ const USAGE = `Usage: picket-authority [--port 8787] [--host 127.0.0.1] [--confi
   --rpc      a chain's JSON-RPC URL for token gating, e.g. --rpc ethereum=https://rpc.example.com
              (repeatable). Also env PICKET_RPC_<SLUG> (PICKET_RPC_ETHEREUM=URL) and the config's
              chains.<slug>.rpcUrl; --rpc wins over the env, which wins over the config
+  --workers  processes serving the port, a number or auto (one per core); default: the config's
+             workers, else 1. More than one needs Redis (redisUrl or REDIS_URL): nonces must be
+             single-use across all of them
   env REDIS_URL   keep nonces in Redis (shared by several instances)
   SIGHUP     re-read the signing keys (signingKeyFile, or signingKeys of --config)
   SIGINT, SIGTERM  stop: close connections and the port, then exit 0
@@ -36,6 +54,7 @@ function argsConfig() {
       host: { type: 'string', default: '127.0.0.1' },
       config: { type: 'string' },
       rpc: { type: 'string', multiple: true },
+      workers: { type: 'string' },
       version: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -112,6 +131,15 @@ async function main(): Promise<void> {
     })
     return
   }
+  if (process.argv[2] === 'devchain') {
+    // Loaded only here: a local EVM for development (needs the optional @foundry-rs/anvil).
+    const { runDevChainCommand } = await import('./devchain/command.js')
+    await runDevChainCommand(process.argv.slice(3), {
+      out: (line) => process.stdout.write(`${line}\n`),
+      err: (line) => process.stderr.write(`${line}\n`),
+    })
+    return
+  }
   const values = readArgs(process.argv.slice(2))
   if (values.help) {
     process.stdout.write(`${USAGE}\n`)
@@ -146,6 +174,77 @@ async function main(): Promise<void> {
   const rpc = applyRpcUrls(config, values.rpc ?? [], process.env)
   config = rpc.config
 
+  const workersSource = values.workers !== undefined ? `--workers ${values.workers}` : "the config's workers"
+  const count = resolveWorkerCount(
+    values.workers !== undefined ? workersFlag(values.workers) : parseAuthorityConfig(config).workers,
+  )
+  const start = { config, port, portSource, host, configFile, configSource }
+  if (count > 1) {
+    assertClusterable(count, config, workersSource)
+    const shared = { ...start, config: await withSharedSigningKey(config) }
+    runPrimary({
+      count,
+      start: shared,
+      log: (line) => process.stderr.write(`${line}\n`),
+      onListening: (listening, pids) => {
+        process.stderr.write(
+          `${report(listening, rpc)}Workers:       ${count} processes (node:cluster, pids ${pids.join(', ')}), nonces and grants in Redis\n`,
+        )
+        process.stdout.write(`Picket authority listening on ${listening.url}\n`)
+      },
+    })
+    return
+  }
+  const listening = await serve(start)
+  process.stderr.write(report(listening, rpc))
+  process.stdout.write(`Picket authority listening on ${listening.url}\n`)
+}
+
+/** `--workers`: a positive integer or auto, validated like the config's `workers`. */
+function workersFlag(text: string): number | 'auto' {
+  try {
+    return parseWorkers(/^\d+$/.test(text) ? Number(text) : text, '--workers')
+  } catch (error) {
+    throw new CliError((error as Error).message.replace(/^Invalid authority config: /, ''))
+  }
+}
+
+function report(listening: WorkerListening, rpc: ReturnType<typeof applyRpcUrls>): string {
+  return startupReport({
+    url: listening.url,
+    issuer: listening.issuer,
+    projects: parseAuthorityConfig(rpc.config).projects,
+    registry: rpc.registry,
+    sources: rpc.sources,
+    signatureBackend: listening.signatureBackend,
+  })
+}
+
+/**
+ * Workers must sign with one key set: the configured one; the key file, created here once when
+ * it does not exist (not by N workers racing); or one in-memory key made here for all of them.
+ */
+async function withSharedSigningKey(config: AuthorityConfigInput): Promise<AuthorityConfigInput> {
+  if (config.signingKey || config.signingKeys) return config
+  const { generateSigningJwk, loadKeySet } = await import('./tokens/signing-key.js')
+  const warn = (message: string) => process.stderr.write(`warning: ${message}\n`)
+  if (config.signingKeyFile) {
+    await loadKeySet({ file: config.signingKeyFile, warn })
+    return config
+  }
+  warn(
+    'No signingKey or signingKeyFile configured: using an in-memory ES256 key (one for all workers); tokens stop verifying after a restart',
+  )
+  return { ...config, signingKey: await generateSigningJwk() }
+}
+
+/**
+ * Starts one authority (the whole process, or a cluster worker) and handles its signals:
+ * SIGINT/SIGTERM stop it, SIGHUP re-reads the signing keys.
+ */
+async function serve(start: Omit<WorkerStart, 'type'>): Promise<WorkerListening> {
+  const { config, port, host, configFile } = start
+  const configSource = (start.configSource ?? '--config') as ConfigSource
   // Loaded here: `keys` commands need none of the server (fast start).
   const { startAuthority } = await import('./server.js')
   const authority = await startAuthority({
@@ -154,23 +253,16 @@ async function main(): Promise<void> {
     host,
     warn: (message) => process.stderr.write(`warning: ${message}\n`),
   }).catch((error: unknown) => {
-    throw listenError(error, port, portSource, host)
+    throw listenError(error, port, start.portSource ?? '--port', host)
   })
-  process.stderr.write(
-    startupReport({
-      url: authority.url,
-      issuer: authority.issuer,
-      projects: authority.projects,
-      registry: rpc.registry,
-      sources: rpc.sources,
-    }),
-  )
-  process.stdout.write(`Picket authority listening on ${authority.url}\n`)
 
   let stopping = false
-  const stop = (signal: NodeJS.Signals) => {
-    // A second signal while stopping: the user means now.
-    if (stopping) process.exit(1)
+  const stop = (signal: string) => {
+    if (stopping) {
+      // A second signal while stopping: the user means now (a worker waits for its primary).
+      if (cluster.isWorker) return
+      process.exit(1)
+    }
     stopping = true
     const late = setTimeout(() => {
       process.stderr.write(
@@ -189,6 +281,8 @@ async function main(): Promise<void> {
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
+  // A worker whose primary is gone (killed) stops too: no orphan keeps the port.
+  if (cluster.isWorker) process.on('disconnect', () => stop('the primary process exited'))
   // Key rotation without a restart: the keys of signingKeyFile, or the config's signingKeys.
   process.on('SIGHUP', () => {
     const reload = async () => {
@@ -200,7 +294,7 @@ async function main(): Promise<void> {
     reload().then(
       (keys) =>
         process.stderr.write(
-          `Reloaded signing keys: ${keys.map((key) => `${key.kid} (${key.status})`).join(', ')}\n`,
+          `Reloaded signing keys${cluster.isWorker ? ` (worker ${process.pid})` : ''}: ${keys.map((key) => `${key.kid} (${key.status})`).join(', ')}\n`,
         ),
       (error: unknown) =>
         process.stderr.write(
@@ -208,9 +302,22 @@ async function main(): Promise<void> {
         ),
     )
   })
+  return {
+    type: 'picket-authority:listening',
+    url: authority.url,
+    issuer: authority.issuer,
+    signatureBackend: authority.signatureBackend,
+  }
 }
 
-main().catch((error: unknown) => {
+/** A cluster worker: serves what the primary sends, and says when it listens. */
+async function worker(): Promise<void> {
+  const start = await awaitStartMessage()
+  const listening = await serve(start)
+  process.send?.(listening)
+}
+
+;(cluster.isWorker ? worker() : main()).catch((error: unknown) => {
   const message =
     error instanceof CliError || error instanceof AuthorityConfigError || error instanceof Error
       ? error.message

@@ -11,6 +11,7 @@ import {
   requiredInteger,
   requiredString,
 } from 'picket-core'
+import { SIGNATURE_BACKENDS, type SignatureBackendPreference } from './signatures/secp256k1-backends.js'
 import { parseSigningKeyEntries, type SigningKeyEntry } from './tokens/key-set.js'
 
 /**
@@ -40,6 +41,8 @@ export type AccessTokenFormat = 'picket' | 'rfc9068'
 
 export interface ChainOverrideInput {
   rpcUrl?: string
+  /** Several RPC endpoints of one chain, tried in order (the next when one fails or is down). Excludes `rpcUrl`. */
+  rpcUrls?: string[]
   chainId?: number
   dasUrl?: string
 }
@@ -78,6 +81,37 @@ export interface AuthorityConfigInput {
    * serve it, `{ bearerToken }` serves it only to `Authorization: Bearer <bearerToken>`.
    */
   metrics?: boolean | MetricsConfigInput
+  /** How chain reads survive a bad RPC: circuit breaker and balance cache. */
+  chainReads?: ChainReadsConfigInput
+  /**
+   * secp256k1 recovery of EOA logins: `auto` (default) takes the first of `native` (libsecp256k1
+   * addon, optional `secp256k1` package), `wasm` (optional `tiny-secp256k1`) and `noble`
+   * (JavaScript) that loads and passes a self-test; a named one must, or the authority does not start.
+   */
+  signatureBackend?: SignatureBackendPreference
+  /**
+   * CLI: processes serving the port (node:cluster), a count or `auto` (one per core); default 1.
+   * More than one needs `redisUrl`: nonces and OAuth grants must be shared to stay single-use.
+   */
+  workers?: number | 'auto'
+}
+
+export interface ChainReadsConfigInput {
+  /** Consecutive failures of one RPC endpoint that open its circuit (default 3). */
+  breakerFailures?: number
+  /** Seconds an open endpoint is skipped before one probe request may try it again (default 10). */
+  breakerCooldownSeconds?: number
+  /**
+   * Seconds a balance read is reused for the same (chain, contract, owner, ids); default 0 (off):
+   * within this age a transfer out is not seen, so a gate may open for tokens already gone.
+   */
+  balanceCacheSeconds?: number
+}
+
+export interface ChainReadsConfig {
+  readonly breakerFailures: number
+  readonly breakerCooldownSeconds: number
+  readonly balanceCacheSeconds: number
 }
 
 export interface MetricsConfigInput {
@@ -146,7 +180,13 @@ export interface AuthorityConfig {
   readonly chains: Readonly<Record<string, ChainOverrideInput>>
   readonly rateLimit: RateLimitConfig | false
   readonly metrics: MetricsConfig
+  readonly chainReads: ChainReadsConfig
+  readonly signatureBackend: SignatureBackendPreference
+  readonly workers: number | 'auto'
 }
+
+/** Most worker processes `workers` may ask for. */
+export const MAX_WORKERS = 256
 
 export const DEFAULT_TOKEN_TTL_SECONDS = 43200
 export const DEFAULT_NONCE_TTL_SECONDS = 120
@@ -181,6 +221,9 @@ const TOP_LEVEL: KnownKeys = {
     'chains',
     'rateLimit',
     'metrics',
+    'chainReads',
+    'signatureBackend',
+    'workers',
   ],
 }
 const PROJECT: KnownKeys = {
@@ -198,7 +241,10 @@ const PROJECT: KnownKeys = {
     'accessTokenFormat',
   ],
 }
-const CHAIN: KnownKeys = { keys: ['rpcUrl', 'chainId', 'dasUrl'] }
+const CHAIN: KnownKeys = { keys: ['rpcUrl', 'rpcUrls', 'chainId', 'dasUrl'] }
+const CHAIN_READS: KnownKeys = { keys: ['breakerFailures', 'breakerCooldownSeconds', 'balanceCacheSeconds'] }
+/** Endpoints per chain: a fallback list, not a load balancer; each costs a timeout when it hangs. */
+const MAX_RPC_URLS = 8
 const RATE_LIMIT: KnownKeys = { keys: ['perIp', 'perWallet'] }
 const RATE_LIMIT_WINDOW: KnownKeys = { keys: ['max', 'windowSeconds'] }
 const METRICS: KnownKeys = { keys: ['bearerToken'] }
@@ -332,9 +378,13 @@ function parseChains(input: unknown): Record<string, ChainOverrideInput> {
   for (const [slug, entry] of Object.entries(value)) {
     const field = childPath('chains', slug)
     if (!/^[a-z0-9-]+$/.test(slug)) throw fail(field, 'slug must be lower-case letters, digits or -')
-    const override = expectRecord(entry, field, fail, '{ rpcUrl?, chainId?, dasUrl? }')
+    const override = expectRecord(entry, field, fail, '{ rpcUrl? | rpcUrls?, chainId?, dasUrl? }')
     refuseUnknownKeys(override, CHAIN, field, fail, 'key')
     const rpcUrl = optionalUrl(override.rpcUrl, `${field}.rpcUrl`, HTTP)
+    const rpcUrls = parseRpcUrls(override.rpcUrls, `${field}.rpcUrls`)
+    if (rpcUrl !== undefined && rpcUrls !== undefined) {
+      throw fail(`${field}.rpcUrls`, 'excludes rpcUrl: list every endpoint in rpcUrls')
+    }
     const dasUrl = optionalUrl(override.dasUrl, `${field}.dasUrl`, HTTP)
     const chainId =
       override.chainId === undefined
@@ -342,11 +392,57 @@ function parseChains(input: unknown): Record<string, ChainOverrideInput> {
         : requiredInteger(override.chainId, `${field}.chainId`, fail, { min: 1 })
     chains[slug] = {
       ...(rpcUrl ? { rpcUrl } : {}),
+      ...(rpcUrls ? { rpcUrls } : {}),
       ...(dasUrl ? { dasUrl } : {}),
       ...(chainId !== undefined ? { chainId } : {}),
     }
   }
   return chains
+}
+
+function parseRpcUrls(input: unknown, field: string): string[] | undefined {
+  if (input === undefined) return undefined
+  if (!Array.isArray(input) || input.length === 0 || input.length > MAX_RPC_URLS) {
+    throw fail(field, `must be a list of 1 to ${MAX_RPC_URLS} http(s) URLs`)
+  }
+  const urls = input.map((url, i) => optionalUrl(url, `${field}[${i}]`, HTTP))
+  urls.forEach((url, i) => {
+    if (url === undefined) throw fail(`${field}[${i}]`, 'must be an http(s) URL')
+    if (urls.indexOf(url) !== i) throw fail(`${field}[${i}]`, 'repeats an earlier URL')
+  })
+  return urls as string[]
+}
+
+function parseChainReads(input: unknown): ChainReadsConfig {
+  const value =
+    input === undefined
+      ? {}
+      : expectRecord(
+          input,
+          'chainReads',
+          fail,
+          '{ breakerFailures?, breakerCooldownSeconds?, balanceCacheSeconds? }',
+        )
+  refuseUnknownKeys(value, CHAIN_READS, 'chainReads', fail, 'key')
+  return Object.freeze({
+    breakerFailures: optionalInteger(value.breakerFailures, 'chainReads.breakerFailures', fail, {
+      min: 1,
+      max: 100,
+      fallback: 3,
+    }),
+    breakerCooldownSeconds: optionalInteger(
+      value.breakerCooldownSeconds,
+      'chainReads.breakerCooldownSeconds',
+      fail,
+      { min: 1, max: 3600, fallback: 10 },
+    ),
+    // Capped: a balance older than a few minutes is not a gate's evidence any more.
+    balanceCacheSeconds: optionalInteger(value.balanceCacheSeconds, 'chainReads.balanceCacheSeconds', fail, {
+      min: 0,
+      max: 300,
+      fallback: 0,
+    }),
+  })
 }
 
 function parseRateLimitWindow(
@@ -392,6 +488,19 @@ function parseMetrics(input: unknown): MetricsConfig {
     throw fail('metrics.bearerToken', 'must be at least 16 printable characters without spaces')
   }
   return Object.freeze({ enabled: true, ...(bearerToken !== undefined ? { bearerToken } : {}) })
+}
+
+/** `workers`: a count of processes, or `auto` (one per core). */
+export function parseWorkers(input: unknown, field: string): number | 'auto' {
+  if (input === undefined) return 1
+  if (input === 'auto') return 'auto'
+  if (typeof input !== 'number' || !Number.isInteger(input) || input < 1 || input > MAX_WORKERS) {
+    throw fail(
+      field,
+      `must be an integer from 1 to ${MAX_WORKERS} or 'auto' (one per core), got ${describeValue(input)}`,
+    )
+  }
+  return input
 }
 
 /** Validates and fills defaults. Throws `AuthorityConfigError` naming the first bad field. */
@@ -450,5 +559,11 @@ export function parseAuthorityConfig(value: unknown): AuthorityConfig {
     chains: Object.freeze(parseChains(input.chains)),
     rateLimit: parseRateLimit(input.rateLimit),
     metrics: parseMetrics(input.metrics),
+    chainReads: parseChainReads(input.chainReads),
+    signatureBackend:
+      input.signatureBackend === undefined
+        ? 'auto'
+        : oneOf(input.signatureBackend, SIGNATURE_BACKENDS, 'signatureBackend', fail),
+    workers: parseWorkers(input.workers, 'workers'),
   })
 }

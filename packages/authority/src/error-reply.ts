@@ -1,7 +1,7 @@
 import type { FastifyError } from 'fastify'
 import type { PicketErrorBody } from 'picket-core'
 import { RequirementsError, retryAfterSeconds, SigningMessageError } from 'picket-core'
-import { ChainError, ChainRpcNotConfiguredError } from './chains/errors.js'
+import { ChainEndpointsDownError, ChainError, ChainRpcNotConfiguredError } from './chains/errors.js'
 import { AuthorityError } from './errors.js'
 
 export interface ErrorReply {
@@ -39,7 +39,7 @@ export function errorReplyFor(error: unknown, bodyLimit: number): ErrorReply {
       headers: { 'retry-after': String(retryAfterSeconds(error.retryAfter)) },
     }
   }
-  if (error instanceof ChainRpcNotConfiguredError) {
+  if (error instanceof ChainRpcNotConfiguredError || error instanceof ChainEndpointsDownError) {
     return {
       ...reply(error.statusCode, error.code, error.message),
       headers: { 'retry-after': String(error.retryAfter) },

@@ -43,6 +43,7 @@ export function createAuthority(options: AuthorityOptions): FastifyPluginAsync {
       warn: options.warn ?? ((message) => app.log.warn(message)),
     })
     app.addHook('onClose', async () => runtime.close())
+    app.log.info(runtime.signatureBackend.logLine)
     await registerAuthority(app, runtime)
   }
 }

@@ -15,9 +15,15 @@ import type { CodeStore, SessionStore } from './oauth/grant-stores.js'
 import { guardCodeStore, guardSessionStore } from './oauth/guarded-grant-stores.js'
 import { createMemoryCodeStore, createMemorySessionStore } from './oauth/memory-grant-stores.js'
 import { createRedisGrantStores } from './oauth/redis-grant-stores.js'
-import { instrumentedChainFetch } from './operations/chain-fetch.js'
+import { chainEndpointNamer, instrumentedChainFetch } from './operations/chain-fetch.js'
 import { type AuthorityMetrics, createAuthorityMetrics } from './operations/metrics.js'
 import { createProjectDirectory, type ProjectDirectory } from './projects.js'
+import {
+  type BackendSelection,
+  describeSelection,
+  type Secp256k1Backend,
+  selectSecp256k1Backend,
+} from './signatures/secp256k1-backends.js'
 import { parseSigningKeyEntries, type SigningKeyStatus } from './tokens/key-set.js'
 import { loadKeySet, readKeyFileSet, type SigningKey, type SigningKeySet } from './tokens/signing-key.js'
 
@@ -81,6 +87,10 @@ export interface AuthorityRuntime {
    * else `signingKeyFile`. On any error the keys in use stay. Answers the new set's kids.
    */
   reloadKeys(signingKeys?: unknown): Promise<Array<{ kid: string; status: SigningKeyStatus }>>
+  /** secp256k1 recovery of EOA logins, chosen once at start (`signatureBackend`). */
+  readonly secp256k1: Secp256k1Backend
+  /** Which backend, and why faster ones were skipped: the startup log line. */
+  readonly signatureBackend: { readonly selection: BackendSelection; readonly logLine: string }
   readonly bodyLimit: number
   readonly cors: boolean
   readonly now: () => number
@@ -105,12 +115,32 @@ function rateLimited<T>(warn: (message: string) => void, intervalMs: number, des
   }
 }
 
+/** One line when a chain endpoint's circuit opens or closes, naming it as the metrics do. */
+function logEndpointChange(warn: (message: string) => void, chains: ChainRegistry, cooldownSeconds: number) {
+  const nameOf = chainEndpointNamer(chains)
+  return (url: string, state: 'open' | 'closed') =>
+    warn(
+      state === 'open'
+        ? `Chain RPC endpoint ${nameOf(url)} keeps failing: skipped for ${cooldownSeconds} s, then probed again`
+        : `Chain RPC endpoint ${nameOf(url)} answers again`,
+    )
+}
+
 /** Splits options into config (validated, naming the bad field) and runtime parts, and starts them. */
 export async function createAuthorityRuntime(options: AuthorityOptions): Promise<AuthorityRuntime> {
   const configInput: Record<string, unknown> = { ...options }
   for (const key of RUNTIME_ONLY_OPTIONS) delete configInput[key]
   const config = parseAuthorityConfig(configInput)
   const warn = options.warn ?? ((message: string) => process.emitWarning(message, 'PicketAuthorityWarning'))
+  let selection: BackendSelection
+  try {
+    selection = await selectSecp256k1Backend(config.signatureBackend)
+  } catch (error) {
+    throw new AuthorityConfigError(
+      'signatureBackend',
+      (error as Error).message.replace(/^signatureBackend /, ''),
+    )
+  }
 
   let keySet = await loadKeySet({
     keys: config.signingKeys,
@@ -134,6 +164,10 @@ export async function createAuthorityRuntime(options: AuthorityOptions): Promise
     createBalanceReader({
       timeout: options.rpcTimeout ?? 10_000,
       fetch: instrumentedChainFetch(metrics, chains),
+      breakerFailures: config.chainReads.breakerFailures,
+      breakerCooldownMs: config.chainReads.breakerCooldownSeconds * 1000,
+      balanceCacheMs: config.chainReads.balanceCacheSeconds * 1000,
+      onEndpointChange: logEndpointChange(warn, chains, config.chainReads.breakerCooldownSeconds),
     })
   const rateLimitRedis =
     config.redisUrl && config.rateLimit
@@ -183,6 +217,8 @@ export async function createAuthorityRuntime(options: AuthorityOptions): Promise
       keySet = next
       return keySet.keys.map(({ kid, status }) => ({ kid, status }))
     },
+    secp256k1: selection.backend,
+    signatureBackend: Object.freeze({ selection, logLine: describeSelection(selection) }),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     cors: options.cors ?? true,
     now: options.now ?? Date.now,

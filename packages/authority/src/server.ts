@@ -32,6 +32,8 @@ export interface RunningAuthority {
   reloadKeys(signingKeys?: unknown): Promise<Array<{ kid: string; status: SigningKeyStatus }>>
   /** The validated projects, with defaults filled in. */
   projects: readonly ProjectConfig[]
+  /** Which secp256k1 recovery verifies EOA logins, e.g. "EOA signatures: native libsecp256k1 (…)". */
+  signatureBackend: string
   /** The underlying Fastify instance (e.g. for `inject`). */
   app: FastifyInstance
   close(): Promise<void>
@@ -63,6 +65,7 @@ export async function startAuthority(options: StartAuthorityOptions): Promise<Ru
     warn: authorityOptions.warn ?? ((message) => process.emitWarning(message, 'PicketAuthorityWarning')),
   })
   app.addHook('onClose', async () => runtime.close())
+  app.log.info(runtime.signatureBackend.logLine)
   echoRequestIds(app)
   try {
     await app.register(authorityPluginFor(runtime), { prefix: API_PREFIX })
@@ -96,6 +99,7 @@ export async function startAuthority(options: StartAuthorityOptions): Promise<Ru
     },
     reloadKeys: (signingKeys?: unknown) => runtime.reloadKeys(signingKeys),
     projects: runtime.config.projects,
+    signatureBackend: runtime.signatureBackend.logLine,
     app,
     close: () => app.close(),
   }

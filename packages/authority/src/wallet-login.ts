@@ -75,6 +75,7 @@ export async function signInWallet(runtime: AuthorityRuntime, input: WalletLogin
     message,
     signature: login.signature,
     publicClient: chain.rpcUrl ? runtime.balances.publicClientFor(chain) : undefined,
+    secp256k1: runtime.secp256k1,
   })
   if (!verified) throw invalidSignature()
   const spend = async () => {
@@ -105,6 +106,7 @@ export async function signInWallet(runtime: AuthorityRuntime, input: WalletLogin
     },
     extensions: {
       ...(decision.tokenIdBalances ? { tokenIdBalances: decision.tokenIdBalances } : {}),
+      ...(decision.blockNumber !== undefined ? { blockNumber: decision.blockNumber } : {}),
       // The site the wallet signed in to: relying parties refuse tokens signed for others.
       ...(project.format === 'siwe' && login.context?.domain
         ? { domain: login.context.domain.toLowerCase() }

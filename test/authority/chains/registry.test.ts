@@ -84,8 +84,17 @@ t.test('overrides: configure built-ins, add EVM chains, keep the rest', async (t
       publicRPC: 'http://127.0.0.1:9006',
       authorizationSupported: true,
       rpcUrl: 'http://127.0.0.1:9006',
+      rpcUrls: ['http://127.0.0.1:9006'],
     },
   )
+  // Several endpoints: tried in order, the first is rpcUrl (and a new chain's public RPC).
+  const listed = createChainRegistry({
+    'my-l2': { chainId: 424242, rpcUrls: ['http://127.0.0.1:9007', 'http://127.0.0.1:9008'] },
+  }).get('my-l2')!
+  t.same(listed.rpcUrls, ['http://127.0.0.1:9007', 'http://127.0.0.1:9008'])
+  t.equal(listed.rpcUrl, 'http://127.0.0.1:9007')
+  t.equal(listed.publicRPC, 'http://127.0.0.1:9007')
+  t.equal(listed.authorizationSupported, true)
   const anvil = registry.get('anvil-2')!
   t.equal(anvil.chainName, 'anvil-2')
   t.equal(anvil.authorizationSupported, false)

@@ -11,6 +11,14 @@ export interface RpcProxy {
   reset(): void
   /** While down, every request's connection is cut before an answer: the RPC is unreachable. */
   setDown(down: boolean): void
+  /**
+   * A failure mode instead of the chain's answer: `hang` holds every request open without a
+   * byte of answer (until `setFault(undefined)` or close), `http-502` answers a gateway error,
+   * `rpc-error` answers JSON-RPC -32603 as an overloaded provider does; `undefined` forwards again.
+   * Requests met by a fault are counted in `refused`, not in `methods`. With `methods`, only
+   * requests for those JSON-RPC methods meet the fault (e.g. a node slow on one `eth_call`).
+   */
+  setFault(fault: 'hang' | 'http-502' | 'rpc-error' | undefined, methods?: string[]): void
   close(): Promise<void>
 }
 
@@ -23,6 +31,9 @@ export async function startRpcProxy(target: string): Promise<RpcProxy> {
   const methods: string[] = []
   let refused = 0
   let down = false
+  let fault: 'hang' | 'http-502' | 'rpc-error' | undefined
+  let faultMethods: string[] | undefined
+  const hanging = new Set<() => void>()
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
@@ -32,6 +43,29 @@ export async function startRpcProxy(target: string): Promise<RpcProxy> {
       return
     }
     const body = Buffer.concat(chunks).toString('utf8')
+    const method = (() => {
+      try {
+        return String((JSON.parse(body) as { method?: unknown }).method)
+      } catch {
+        return '(unparsable)'
+      }
+    })()
+    if (fault && (faultMethods === undefined || faultMethods.includes(method))) {
+      refused++
+      if (fault === 'hang') {
+        // Released by setFault(undefined) or close: then the connection is cut, never answered.
+        hanging.add(() => req.socket.destroy())
+        return
+      }
+      if (fault === 'http-502') {
+        res.writeHead(502, { 'content-type': 'text/plain' }).end('bad gateway')
+        return
+      }
+      const id = (JSON.parse(body) as { id?: unknown }).id ?? null
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32603, message: 'upstream overloaded' } }))
+      return
+    }
     try {
       const parsed = JSON.parse(body) as { method?: string } | { method?: string }[]
       for (const call of Array.isArray(parsed) ? parsed : [parsed]) methods.push(String(call.method))
@@ -62,8 +96,17 @@ export async function startRpcProxy(target: string): Promise<RpcProxy> {
     setDown(value) {
       down = value
     },
+    setFault(value, methods) {
+      fault = value
+      faultMethods = methods
+      if (value !== 'hang') {
+        for (const release of hanging) release()
+        hanging.clear()
+      }
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        for (const release of hanging) release()
         server.close((error) => (error ? reject(error) : resolve()))
         server.closeAllConnections()
       }),

@@ -5,4 +5,6 @@ export interface BalanceReading {
   tokenBalances: TokenBalances
   /** Per-id balances of EVM contracts read with `tokenIds` (this package's own claim). */
   tokenIdBalances?: TokenIdBalances
+  /** The EVM block every balance of this reading was read at (absent for Solana reads). */
+  blockNumber?: number
 }

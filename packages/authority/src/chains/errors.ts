@@ -25,7 +25,7 @@ export abstract class ChainError extends Error {
  * must not decide on missing data — so the HTTP layer answers 424 Failed Dependency (§3).
  */
 export class ChainUnavailableError extends ChainError {
-  readonly statusCode = 424
+  readonly statusCode: number = 424
   readonly code = 'chain_unavailable'
 
   constructor(chain: string, reason: string, options?: { cause?: unknown }) {
@@ -128,4 +128,32 @@ export class InvalidRequirementError extends ChainError {
 
 export function isChainError(err: unknown): err is ChainError {
   return err instanceof ChainError
+}
+
+/**
+ * Every RPC endpoint of the chain is open in its circuit breaker (it failed again and again just
+ * now): answered at once, without waiting for a timeout, as 503 with Retry-After — the
+ * authority's upstream is down, which is neither the wallet's fault nor a pass. A kind of
+ * ChainUnavailableError: whoever handles "the chain could not answer" handles this too.
+ */
+export class ChainEndpointsDownError extends ChainUnavailableError {
+  override readonly statusCode: number = 503
+  /** Seconds until the first endpoint may be tried again. */
+  readonly retryAfter: number
+
+  constructor(chain: string, retryInMs: number) {
+    const retryAfter = Math.max(1, Math.ceil(retryInMs / 1000))
+    super(chain, `every RPC endpoint failed repeatedly and is paused for ${retryAfter} s`)
+    this.retryAfter = retryAfter
+  }
+}
+
+/**
+ * An RPC endpoint answers for another chain than the configured one: it is never read from
+ * (its balances would be another network's), counted as that endpoint's failure.
+ */
+export class WrongChainEndpointError extends ChainUnavailableError {
+  constructor(chain: string, chainId: number, answered: string) {
+    super(chain, `an RPC endpoint answers chain id ${answered.slice(0, 40)}, configured ${chainId}`)
+  }
 }

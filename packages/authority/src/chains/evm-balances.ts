@@ -1,13 +1,14 @@
 import type { Requirements, TokenBalances, TokenIdBalances } from 'picket-core'
 import { tokenIdKey } from 'picket-core'
 import { type Address, formatUnits, isAddressEqual, type PublicClient } from 'viem'
-import { throwIfAborted, withAbort } from './abort.js'
+import { withAbort } from './abort.js'
 import { toEvmAddress } from './addresses.js'
 import type { BalanceReading } from './balance-reading.js'
-import { mapLimited, type ReadLimits } from './concurrency.js'
+import type { ReadLimits } from './concurrency.js'
 import { ChainUnavailableError, InvalidRequirementError, UnsupportedTokenError } from './errors.js'
 import type { EvmClients } from './evm-clients.js'
-import { describeRpcFailure, isContractLevelFailure } from './evm-errors.js'
+import { chainReadFailure, isContractLevelFailure } from './evm-errors.js'
+import type { LatestBlocks } from './latest-block.js'
 import type { ChainDefinition } from './registry.js'
 import { balanceOfAbi, erc721OwnerOfAbi, erc1155BalanceOfBatchAbi } from './token-abis.js'
 import type { TokenStandard, TokenStandardDetector } from './token-standard.js'
@@ -15,6 +16,7 @@ import type { TokenStandard, TokenStandardDetector } from './token-standard.js'
 export interface EvmBalanceDeps {
   clients: EvmClients
   detector: TokenStandardDetector
+  blocks: LatestBlocks
   /** Every RPC call goes through `run` (the reader's pool); a request runs `perRequest` at once. */
   limits?: ReadLimits
 }
@@ -27,13 +29,17 @@ const UNLIMITED: ReadLimits = { run: (call) => call(), perRequest: Number.POSITI
  * - ERC-20: `balanceOf(owner)` scaled by `decimals()`, a plain decimal string ("1.5", "100");
  *   `tokenIds` are refused (fungible tokens have none);
  * - ERC-721: `balanceOf(owner)`, the number of NFTs held; with `tokenIds`, the number of those
- *   ids the owner holds, each asked with `ownerOf(id)`;
+ *   ids the owner holds, every `ownerOf(id)` in one deployless multicall (one `eth_call`);
  * - ERC-1155: the sum of the owner's balances of the listed `tokenIds` (deduplicated), from one
  *   `balanceOfBatch`.
  * With `tokenIds`, the per-id amounts are also returned as `tokenIdBalances` (this package's
  * own claim), so a token proves which ids were held; they are deliberately *not* reported under
  * Picket's `tokenBalances.tokenIds`: picket-js adds every category into one running total
  * (§6.3), so reporting both would count each token twice.
+ *
+ * Every balance is read at one block — the head when the read starts, asked once for all
+ * concurrent reads of the chain — and that block is part of the answer (`blockNumber`), so a
+ * token can say what chain state it proves.
  */
 export async function readEvmBalances(
   deps: EvmBalanceDeps,
@@ -50,32 +56,41 @@ export async function readEvmBalances(
   if (!client) throw new ChainUnavailableError(chain.slug, 'no rpcUrl configured')
 
   const limits = deps.limits ?? UNLIMITED
-  // Detection (a few calls, cached per contract) takes one slot of the pool like any read.
-  const standard = await limits.run(() => deps.detector.detect(client, chain, contract, signal))
+  // Detection (one multicall, cached per contract) and the head: one slot of the pool each.
+  const [standard, blockNumber] = await Promise.all([
+    limits.run(() => deps.detector.detect(client, chain, contract, signal)),
+    withAbort(
+      limits.run(() => deps.blocks.latest(clientKey(chain), client)),
+      signal,
+      chain,
+    ).catch((err: unknown) => {
+      throw chainReadFailure(chain, err)
+    }),
+  ])
+  // A head beyond 2^53 is no real chain's; it would also not fit the token's numeric claim.
+  if (blockNumber > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new ChainUnavailableError(chain.slug, `the RPC answered an implausible block number ${blockNumber}`)
+  }
   const ids = tokenIds(chain, contract, standard, requirements.tokenIds)
   let perId: Map<string, bigint> | undefined
   let balance: string
   try {
     if (ids === undefined) {
       balance = await withAbort(
-        limits.run(() => readWholeBalance(client, standard, contract, owner)),
+        limits.run(() => readWholeBalance(client, standard, contract, owner, blockNumber)),
         signal,
         chain,
       )
     } else {
-      const stopped = () => throwIfAborted(signal, chain)
       perId = await withAbort(
-        readIdBalances(client, standard, contract, owner, ids, limits, stopped),
+        limits.run(() => readIdBalances(client, chain, standard, contract, owner, ids, blockNumber)),
         signal,
         chain,
       )
       balance = [...perId.values()].reduce((sum, amount) => sum + amount, 0n).toString()
     }
   } catch (err) {
-    if (!isContractLevelFailure(err)) {
-      if (err instanceof ChainUnavailableError) throw err
-      throw new ChainUnavailableError(chain.slug, describeRpcFailure(err), { cause: err })
-    }
+    if (!isContractLevelFailure(err)) throw chainReadFailure(chain, err)
     // It passed detection but its balance call reverts now (e.g. a proxy upgraded to something
     // else): forget the detection and report what the contract is today.
     deps.detector.forget(chain, contract)
@@ -89,11 +104,17 @@ export async function readEvmBalances(
     )
   }
   const tokenBalances: TokenBalances = { contractAddress: { [requested]: balance } }
-  if (!perId) return { tokenBalances }
+  const read = { tokenBalances, blockNumber: Number(blockNumber) }
+  if (!perId) return read
   const tokenIdBalances: TokenIdBalances = {
     [contract.toLowerCase()]: Object.fromEntries([...perId].map(([id, amount]) => [id, amount.toString()])),
   }
-  return { tokenBalances, tokenIdBalances }
+  return { ...read, tokenIdBalances }
+}
+
+/** One head per chain and endpoint list: reads of the same chain share its `eth_blockNumber`. */
+function clientKey(chain: ChainDefinition): string {
+  return `${chain.slug}\n${chain.chainId}\n${(chain.rpcUrls ?? []).join('\n')}`
 }
 
 async function readWholeBalance(
@@ -101,25 +122,27 @@ async function readWholeBalance(
   standard: TokenStandard,
   contract: Address,
   owner: Address,
+  blockNumber: bigint,
 ): Promise<string> {
   const units = await client.readContract({
     address: contract,
     abi: balanceOfAbi,
     functionName: 'balanceOf',
     args: [owner],
+    blockNumber,
   })
   return standard.kind === 'erc20' ? formatUnits(units, standard.decimals) : units.toString()
 }
 
-/** Balance of each id (keyed by its decimal form): ERC-1155 in one call, ERC-721 by ownership. */
+/** Balance of each id (keyed by its decimal form), in one `eth_call`: ERC-1155 by balance, ERC-721 by ownership. */
 async function readIdBalances(
   client: PublicClient,
+  chain: ChainDefinition,
   standard: TokenStandard,
   contract: Address,
   owner: Address,
   ids: ReadonlyMap<string, bigint>,
-  limits: ReadLimits,
-  stopped: () => void,
+  blockNumber: bigint,
 ): Promise<Map<string, bigint>> {
   const keys = [...ids.keys()]
   const values = [...ids.values()]
@@ -127,38 +150,34 @@ async function readIdBalances(
   if (values.length === 0) return new Map()
   if (standard.kind === 'erc1155') {
     // One balanceOfBatch (mandatory in EIP-1155) instead of a balanceOf per id.
-    const amounts = await limits.run(() =>
-      client.readContract({
-        address: contract,
-        abi: erc1155BalanceOfBatchAbi,
-        functionName: 'balanceOfBatch',
-        args: [values.map(() => owner), values],
-      }),
-    )
+    const amounts = await client.readContract({
+      address: contract,
+      abi: erc1155BalanceOfBatchAbi,
+      functionName: 'balanceOfBatch',
+      args: [values.map(() => owner), values],
+      blockNumber,
+    })
     if (amounts.length !== values.length)
       throw new Error('balanceOfBatch answered the wrong number of balances')
     return new Map(keys.map((key, i) => [key, amounts[i]!]))
   }
   // ERC-721: an id is held when ownerOf names the wallet. ownerOf reverts for ids that do not
-  // exist (EIP-721), which means "not held"; any other failure propagates.
-  // A few at a time per request (and through the reader's pool): ids are capped, but a list of
-  // them must not become a burst of calls; a request that ends stops starting new ones.
-  const held = await mapLimited(values, limits.perRequest, async (id) => {
-    stopped()
-    try {
-      const holder = await limits.run(() =>
-        client.readContract({
-          address: contract,
-          abi: erc721OwnerOfAbi,
-          functionName: 'ownerOf',
-          args: [id],
-        }),
-      )
-      return isAddressEqual(holder, owner) ? 1n : 0n
-    } catch (err) {
-      if (isContractLevelFailure(err)) return 0n
-      throw err
-    }
+  // exist (EIP-721), which means "not held"; any other failure is the chain's. All ids (at most
+  // REQUIREMENT_LIMITS.tokenIds) go in one deployless multicall: one eth_call whatever their
+  // number, on any node (no multicall3 deployment needed), every answer from the same block.
+  const results = await client.multicall({
+    contracts: values.map(
+      (id) => ({ address: contract, abi: erc721OwnerOfAbi, functionName: 'ownerOf', args: [id] }) as const,
+    ),
+    allowFailure: true,
+    deployless: true,
+    batchSize: 0,
+    blockNumber,
+  })
+  const held = results.map((result) => {
+    if (result.status === 'success') return isAddressEqual(result.result, owner) ? 1n : 0n
+    if (isContractLevelFailure(result.error)) return 0n
+    throw chainReadFailure(chain, result.error)
   })
   return new Map(keys.map((key, i) => [key, held[i]!]))
 }

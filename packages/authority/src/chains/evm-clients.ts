@@ -1,11 +1,17 @@
-import { type Chain, createPublicClient, defineChain, http, type PublicClient } from 'viem'
+import { type Chain, createPublicClient, custom, defineChain, http, type PublicClient } from 'viem'
 import { mainnet } from 'viem/chains'
+import type { EndpointBreakers } from './endpoint-breakers.js'
+import { WrongChainEndpointError } from './errors.js'
+import { classifyEvmFailure } from './evm-errors.js'
 import type { ChainDefinition } from './registry.js'
+import { callWithFallback } from './rpc-fallback.js'
 
 export interface EvmClientOptions {
   /** Milliseconds per JSON-RPC request. */
   timeout: number
   fetch?: typeof fetch | undefined
+  /** Circuit breakers of every endpoint, shared with the other readers. */
+  breakers: EndpointBreakers
 }
 
 export interface EvmClients {
@@ -15,28 +21,63 @@ export interface EvmClients {
 }
 
 /**
- * One viem public client per (chain, RPC URL). Settings are chosen for a gate:
- * - `retryCount: 0`: a retry doubles the worst-case latency of a request that is already
- *   waiting on us; the caller gets a typed "unavailable" and its client may retry.
- * - no batching and no multicall: every read is a plain `eth_call`, which every node (ganache
- *   included, which has no multicall3) answers, and one slow read can't hold up a batch.
+ * One viem public client per (chain, RPC URLs). Its transport sends each request to the chain's
+ * endpoints in order through their circuit breakers (`callWithFallback`): a hanging or failing
+ * endpoint costs one timeout until it is open, then nothing. Settings are chosen for a gate:
+ * - `retryCount: 0`: a retry of the same endpoint doubles the worst-case latency of a request
+ *   that is already waiting on us; the next endpoint is the retry.
+ * - no JSON-RPC batching and no automatic multicall: the readers batch explicitly, with a
+ *   deployless multicall (`evm-balances.ts`) that any node — ganache included, which has no
+ *   multicall3 contract — answers in one `eth_call`.
  */
+const MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+
 export function createEvmClients(options: EvmClientOptions): EvmClients {
   const clients = new Map<string, PublicClient>()
   return {
     clientFor(chain) {
-      if (chain.chainType !== 'ethereum' || chain.rpcUrl === undefined) return undefined
-      const key = `${chain.slug}\n${chain.chainId}\n${chain.rpcUrl}`
+      const urls = chain.rpcUrls ?? (chain.rpcUrl === undefined ? [] : [chain.rpcUrl])
+      if (chain.chainType !== 'ethereum' || urls.length === 0) return undefined
+      const key = `${chain.slug}\n${chain.chainId}\n${urls.join('\n')}`
       let client = clients.get(key)
       if (!client) {
+        const viem = viemChain(chain, urls[0]!)
+        const endpoints = new Map(
+          urls.map((url) => [
+            url,
+            http(url, {
+              timeout: options.timeout,
+              retryCount: 0,
+              batch: false,
+              // A balance or signature answer is tiny; a huge one (a contract returning megabytes)
+              // must not be buffered. Over the cap it is the request's failure, not the endpoint's.
+              maxResponseBodySize: MAX_RESPONSE_BYTES,
+              ...(options.fetch && { fetchFn: options.fetch }),
+            })({ chain: viem, retryCount: 0 }).request,
+          ]),
+        )
+        const onChain = endpointChainCheck(chain, endpoints)
+        const request = (args: { method: string; params?: unknown }) =>
+          callWithFallback(
+            chain.slug,
+            urls,
+            options.breakers,
+            async (url) => {
+              await onChain.verify(url)
+              try {
+                return await endpoints.get(url)!(args as never)
+              } catch (error) {
+                // An endpoint that failed may come back as something else: ask again next time.
+                if (classifyEvmFailure(args.method, error) === 'endpoint') onChain.forget(url)
+                throw error
+              }
+            },
+            (error) =>
+              error instanceof WrongChainEndpointError ? 'endpoint' : classifyEvmFailure(args.method, error),
+          )
         client = createPublicClient({
-          chain: viemChain(chain, chain.rpcUrl),
-          transport: http(chain.rpcUrl, {
-            timeout: options.timeout,
-            retryCount: 0,
-            batch: false,
-            ...(options.fetch && { fetchFn: options.fetch }),
-          }),
+          chain: viem,
+          transport: custom({ request }, { retryCount: 0 }),
           batch: { multicall: false },
           // Nothing here polls; keep the default cache of eth_chainId/blockNumber out of the way.
           cacheTime: 0,
@@ -51,6 +92,35 @@ export function createEvmClients(options: EvmClientOptions): EvmClients {
     },
     clear() {
       clients.clear()
+    },
+  }
+}
+
+type EndpointRequest = (args: { method: string; params?: unknown }) => Promise<unknown>
+
+/**
+ * Each endpoint proves it serves the configured chain (`eth_chainId`) before it answers any
+ * read, and again after it failed: a fallback URL pointing at another network (a testnet, a
+ * fork, a mistyped provider path) would otherwise decide gates with that network's balances
+ * whenever the endpoints before it are down. One check in flight per endpoint.
+ */
+function endpointChainCheck(chain: ChainDefinition, endpoints: ReadonlyMap<string, EndpointRequest>) {
+  const verified = new Map<string, Promise<void>>()
+  const forget = (url: string) => verified.delete(url)
+  return {
+    forget,
+    verify(url: string): Promise<void> {
+      let check = verified.get(url)
+      if (!check) {
+        check = endpoints.get(url)!({ method: 'eth_chainId' }).then((answer) => {
+          const id = typeof answer === 'string' && /^0x[0-9a-f]+$/i.test(answer) ? Number(answer) : Number.NaN
+          if (id !== chain.chainId)
+            throw new WrongChainEndpointError(chain.slug, chain.chainId, String(answer))
+        })
+        check.catch(() => forget(url))
+        verified.set(url, check)
+      }
+      return check
     },
   }
 }

@@ -8,6 +8,9 @@ import {
   TimeoutError,
   WebSocketRequestError,
 } from 'viem'
+import { ChainError, ChainUnavailableError } from './errors.js'
+import type { ChainDefinition } from './registry.js'
+import type { FailureKind } from './rpc-fallback.js'
 
 /** Failures of the transport itself: the node gave no answer we can read. */
 const TRANSPORT_ERRORS = [
@@ -40,6 +43,8 @@ const EXECUTION_REVERTED = 3
  */
 export function isContractLevelFailure(err: unknown): boolean {
   if (!(err instanceof BaseError)) return false
+  // The transport refused to ask (every endpoint paused): no node answered anything.
+  if (err.walk((e) => e instanceof ChainError)) return false
   if (err.walk((e) => TRANSPORT_ERRORS.some((T) => e instanceof T))) return false
   const rpc = err.walk((e) => e instanceof RpcRequestError)
   if (rpc instanceof RpcRequestError) {
@@ -65,4 +70,45 @@ export function describeRpcFailure(err: unknown): string {
     return err.shortMessage
   }
   return err instanceof Error ? err.message : String(err)
+}
+
+/** JSON-RPC methods whose cost and outcome the request chooses (the contract code it runs). */
+const EXECUTION_METHODS = new Set(['eth_call', 'eth_estimateGas'])
+
+/**
+ * What a failed JSON-RPC request says about the endpoint (see rpc-fallback.ts). A contract-level
+ * failure is an answer. On requests that run contract code, the request chooses the cost: a
+ * timeout or an answer over the size cap is the request's (final); a JSON-RPC error may be
+ * either's (asked elsewhere, not counted); only an unreachable endpoint or a 5xx/429 is the
+ * endpoint's. On every other request (the head, code, chain id: cheap whatever is asked) any
+ * failure is the endpoint's.
+ */
+export function classifyEvmFailure(method: string, err: unknown): FailureKind {
+  if (isContractLevelFailure(err)) return 'answer'
+  if (!EXECUTION_METHODS.has(method)) return 'endpoint'
+  if (!(err instanceof BaseError)) return 'elsewhere'
+  if (err.walk((e) => e instanceof TimeoutError || e instanceof ResponseBodyTooLargeError)) return 'request'
+  const http = err.walk((e) => e instanceof HttpRequestError)
+  if (http instanceof HttpRequestError) return isEndpointStatus(http.status) ? 'endpoint' : 'elsewhere'
+  return 'elsewhere'
+}
+
+/** No HTTP answer at all (refused, reset), a server error or a rate limit: the endpoint's state. */
+export function isEndpointStatus(status: number | undefined): boolean {
+  return status === undefined || status >= 500 || status === 429
+}
+
+/**
+ * The chain error a failed read is reported as: one raised by the transport as itself, found
+ * anywhere in viem's wrapping (every endpoint paused: 503 + Retry-After; an endpoint on another
+ * chain), anything else as unavailable (424).
+ */
+export function chainReadFailure(chain: ChainDefinition, err: unknown): ChainError {
+  if (err instanceof ChainError) return err
+  if (err instanceof BaseError) {
+    // Raised inside the transport (every endpoint paused, an endpoint on another chain).
+    const own = err.walk((e) => e instanceof ChainError)
+    if (own instanceof ChainError) return own
+  }
+  return new ChainUnavailableError(chain.slug, describeRpcFailure(err), { cause: err })
 }

@@ -7,6 +7,7 @@
  */
 
 import { isRecord } from 'picket-core'
+import { BaseError, HttpRequestError, ResponseBodyTooLargeError } from 'viem'
 import { getHttpRpcClient } from 'viem/utils'
 
 /** The server answered with a JSON-RPC `error` object: it understood the request and refused it. */
@@ -24,9 +25,21 @@ export class JsonRpcResponseError extends Error {
 
 /** No usable answer: network error, timeout, abort, non-2xx status, or a body that is not JSON-RPC. */
 export class JsonRpcTransportError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** No answer within the timeout (as opposed to a refused connection or an HTTP error). */
+  readonly timedOut: boolean
+  /** The answer was larger than the size cap. */
+  readonly tooLarge: boolean
+  /** The HTTP status of an answer that was not 2xx, when there was one. */
+  readonly status: number | undefined
+  constructor(
+    message: string,
+    options?: { cause?: unknown; timedOut?: boolean; tooLarge?: boolean; status?: number | undefined },
+  ) {
     super(message, options)
     this.name = 'JsonRpcTransportError'
+    this.timedOut = options?.timedOut ?? false
+    this.tooLarge = options?.tooLarge ?? false
+    this.status = options?.status
   }
 }
 
@@ -66,7 +79,12 @@ export async function callJsonRpc<R>(
       : (err as Error).name === 'TimeoutError'
         ? `timed out after ${options.timeout} ms`
         : errorMessage(err)
-    throw new JsonRpcTransportError(`${method}: ${reason}`, { cause: err })
+    throw new JsonRpcTransportError(`${method}: ${reason}`, {
+      cause: err,
+      timedOut: !options.signal?.aborted && (err as Error).name === 'TimeoutError',
+      tooLarge: err instanceof BaseError && err.walk((e) => e instanceof ResponseBodyTooLargeError) !== null,
+      status: err instanceof HttpRequestError ? err.status : undefined,
+    })
   }
   if (!isRecord(response)) throw new JsonRpcTransportError(`${method}: response is not a JSON-RPC object`)
   if (response.error !== undefined) {

@@ -11,7 +11,10 @@ export interface ChainDefinition {
   readonly chainName: string
   readonly publicRPC: string
   readonly authorizationSupported: boolean
+  /** The first of `rpcUrls`: where reads go while it is healthy. */
   readonly rpcUrl?: string
+  /** Every RPC endpoint of the chain, in the order they are tried (one or more; absent without an RPC). */
+  readonly rpcUrls?: readonly string[]
   /** Metaplex DAS endpoint for Solana collection/creator checks; falls back to `rpcUrl`. */
   readonly dasUrl?: string
 }
@@ -19,7 +22,14 @@ export interface ChainDefinition {
 /** Per-slug settings from the authority's configuration. Keys may be built-in slugs, aliases or new slugs. */
 export type ChainOverrides = Record<
   string,
-  { rpcUrl?: string; chainId?: number; dasUrl?: string; chainName?: string; publicRPC?: string }
+  {
+    rpcUrl?: string
+    rpcUrls?: readonly string[]
+    chainId?: number
+    dasUrl?: string
+    chainName?: string
+    publicRPC?: string
+  }
 >
 
 /** Wire shape of a chain (§2.11) plus the `chainID` spelling picket-node's types still use (§9 #14). */
@@ -156,7 +166,7 @@ export function createChainRegistry(overrides: ChainOverrides = {}): ChainRegist
           chainId: override.chainId,
           chainType: 'ethereum',
           chainName: key,
-          publicRPC: override.rpcUrl ?? '',
+          publicRPC: override.rpcUrl ?? override.rpcUrls?.[0] ?? '',
         },
         override,
       ),
@@ -201,11 +211,15 @@ function defineChain(base: BuiltInChain, override: ChainOverrides[string] | unde
   if (!Number.isSafeInteger(chainId) || chainId <= 0) {
     throw new TypeError(`Chain "${slug}": chainId must be a positive integer (SIWE needs a non-zero id)`)
   }
-  const rpcUrl = checkUrl(slug, 'rpcUrl', override?.rpcUrl ?? base.rpcUrl)
+  const rpcUrls = override?.rpcUrls?.length
+    ? override.rpcUrls.map((url, i) => checkUrl(slug, `rpcUrls[${i}]`, url)!)
+    : [checkUrl(slug, 'rpcUrl', override?.rpcUrl ?? base.rpcUrl)].filter((url) => url !== undefined)
+  const rpcUrl = rpcUrls[0]
   const dasUrl = checkUrl(slug, 'dasUrl', override?.dasUrl)
   // The local chain is meant to be added to a wallet as-is, so its public RPC follows rpcUrl.
   const publicRPC =
-    override?.publicRPC ?? (slug === 'localhost' && override?.rpcUrl ? override.rpcUrl : base.publicRPC)
+    override?.publicRPC ??
+    (slug === 'localhost' && rpcUrl !== base.rpcUrl && rpcUrl ? rpcUrl : base.publicRPC)
   const def: ChainDefinition = {
     slug,
     chainId,
@@ -214,7 +228,7 @@ function defineChain(base: BuiltInChain, override: ChainOverrides[string] | unde
     publicRPC,
     // Token gating needs somewhere to read balances; Flow balances are not implemented at all.
     authorizationSupported: base.chainType !== 'flow' && rpcUrl !== undefined,
-    ...(rpcUrl !== undefined && { rpcUrl }),
+    ...(rpcUrl !== undefined && { rpcUrl, rpcUrls: Object.freeze(rpcUrls) }),
     ...(dasUrl !== undefined && { dasUrl }),
   }
   return Object.freeze(def)

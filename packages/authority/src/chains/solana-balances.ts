@@ -2,14 +2,22 @@ import type { Requirements, TokenBalances } from 'picket-core'
 import { addDecimals, formatDecimal, isRecord } from 'picket-core'
 import { assertSolanaAddress } from './addresses.js'
 import { mapLimited, type ReadLimits, ReadPool } from './concurrency.js'
-import { type AddressRole, ChainUnavailableError, InvalidAddressError } from './errors.js'
+import type { EndpointBreakers } from './endpoint-breakers.js'
+import {
+  type AddressRole,
+  ChainEndpointsDownError,
+  ChainUnavailableError,
+  InvalidAddressError,
+} from './errors.js'
+import { isEndpointStatus } from './evm-errors.js'
 import {
   callJsonRpc,
   JSON_RPC_INVALID_PARAMS,
   JsonRpcResponseError,
-  type JsonRpcTransportError,
+  JsonRpcTransportError,
 } from './json-rpc.js'
 import type { ChainDefinition } from './registry.js'
+import { callWithFallback, type FailureKind } from './rpc-fallback.js'
 
 /**
  * Solana balances over plain JSON-RPC (§6.1):
@@ -24,6 +32,8 @@ export interface SolanaReadOptions {
   fetch?: typeof fetch | undefined
   /** Every RPC call goes through `run` (the reader's pool); a request runs `perRequest` at once. */
   limits?: ReadLimits
+  /** Circuit breakers of the endpoints; without them each call goes to the first URL only. */
+  breakers?: EndpointBreakers
 }
 
 /** DAS pages are at most 1000 items. */
@@ -43,9 +53,10 @@ export async function readSolanaBalances(
   requirements: Requirements,
   options: SolanaReadOptions,
 ): Promise<TokenBalances> {
-  const rpcUrl = chain.rpcUrl
-  if (rpcUrl === undefined) throw new ChainUnavailableError(chain.slug, 'no rpcUrl configured')
-  const dasUrl = chain.dasUrl ?? rpcUrl
+  const rpcUrls = chain.rpcUrls ?? (chain.rpcUrl === undefined ? [] : [chain.rpcUrl])
+  if (rpcUrls.length === 0) throw new ChainUnavailableError(chain.slug, 'no rpcUrl configured')
+
+  const dasUrls = chain.dasUrl === undefined ? rpcUrls : [chain.dasUrl]
 
   // Validate everything before the first request, so a typo is a 400 and costs no RPC call.
   assertSolanaAddress(chain.slug, walletAddress, 'wallet')
@@ -62,12 +73,12 @@ export async function readSolanaBalances(
   const limits = options.limits ?? { run: <T>(read: () => Promise<T>) => read(), perRequest: 4 }
   // One budget for the request, whatever the category (mints, collections, creator).
   const own = new ReadPool(limits.perRequest, Number.POSITIVE_INFINITY)
-  const call = async <R>(url: string, method: string, params: unknown): Promise<R> => {
+  const call = async <R>(urls: readonly string[], method: string, params: unknown): Promise<R> => {
     if (signal.aborted) throw new ChainUnavailableError(chain.slug, 'the read was stopped')
     try {
       return await own.run(
         () =>
-          limits.run(() => callSolana<R>(chain, url, method, params, walletAddress, { ...options, signal })),
+          limits.run(() => callSolana<R>(chain, urls, method, params, walletAddress, { ...options, signal })),
         signal,
       )
     } catch (error) {
@@ -80,16 +91,16 @@ export async function readSolanaBalances(
 
   const [tokenIds, collection, creatorAddress] = await Promise.all([
     requirements.tokenIds?.length
-      ? keyed(requirements.tokenIds, (mint) => readMintBalance(call, chain, rpcUrl, walletAddress, mint))
+      ? keyed(requirements.tokenIds, (mint) => readMintBalance(call, chain, rpcUrls, walletAddress, mint))
       : undefined,
     requirements.collection?.length
       ? keyed(requirements.collection, (id) =>
-          countAssets(call, chain, dasUrl, { ownerAddress: walletAddress, grouping: ['collection', id] }),
+          countAssets(call, chain, dasUrls, { ownerAddress: walletAddress, grouping: ['collection', id] }),
         )
       : undefined,
     requirements.creatorAddress !== undefined
       ? keyed([requirements.creatorAddress], (creator) =>
-          countAssets(call, chain, dasUrl, {
+          countAssets(call, chain, dasUrls, {
             ownerAddress: walletAddress,
             creatorAddress: creator,
             creatorVerified: true,
@@ -105,7 +116,7 @@ export async function readSolanaBalances(
   return balances
 }
 
-type Call = <R>(url: string, method: string, params: unknown) => Promise<R>
+type Call = <R>(urls: readonly string[], method: string, params: unknown) => Promise<R>
 
 /**
  * Reads each distinct key once, `limit` at a time; the result is keyed by the requirement
@@ -128,11 +139,11 @@ async function keyedLimited(
 async function readMintBalance(
   call: Call,
   chain: ChainDefinition,
-  rpcUrl: string,
+  rpcUrls: readonly string[],
   owner: string,
   mint: string,
 ): Promise<string> {
-  const result = await call<unknown>(rpcUrl, 'getTokenAccountsByOwner', [
+  const result = await call<unknown>(rpcUrls, 'getTokenAccountsByOwner', [
     owner,
     { mint },
     { encoding: 'jsonParsed' },
@@ -176,12 +187,12 @@ function uiAmountOf(chain: ChainDefinition, entry: unknown): string {
 async function countAssets(
   call: Call,
   chain: ChainDefinition,
-  dasUrl: string,
+  dasUrls: readonly string[],
   filter: Record<string, unknown>,
 ): Promise<string> {
   let count = 0
   for (let page = 1; page <= DAS_MAX_PAGES; page++) {
-    const result = await call<unknown>(dasUrl, 'searchAssets', { ...filter, page, limit: DAS_PAGE_LIMIT })
+    const result = await call<unknown>(dasUrls, 'searchAssets', { ...filter, page, limit: DAS_PAGE_LIMIT })
     if (!isRecord(result)) throw malformed(chain, 'searchAssets', 'result is not an object')
     const onPage = Array.isArray(result.items)
       ? result.items.length
@@ -195,17 +206,26 @@ async function countAssets(
   return String(count)
 }
 
+/**
+ * One JSON-RPC call over the endpoints in order (circuit breakers, fallback): a transport
+ * failure or a JSON-RPC error about the node moves to the next endpoint; "invalid params" is the
+ * answer about our request.
+ */
 async function callSolana<R>(
   chain: ChainDefinition,
-  url: string,
+  urls: readonly string[],
   method: string,
   params: unknown,
   walletAddress: string,
   options: SolanaReadOptions,
 ): Promise<R> {
+  const once = (url: string) => callJsonRpc<R>(url, method, params, options)
   try {
-    return await callJsonRpc<R>(url, method, params, options)
+    return await (options.breakers
+      ? callWithFallback(chain.slug, urls, options.breakers, once, classifySolanaFailure, options.signal)
+      : once(urls[0]!))
   } catch (err) {
+    if (err instanceof ChainEndpointsDownError) throw err
     if (err instanceof JsonRpcResponseError) {
       // Invalid params means the node rejected an address we sent (e.g. a mint that is not a
       // mint account): the request is wrong, not the chain.
@@ -217,6 +237,22 @@ async function callSolana<R>(
     }
     throw new ChainUnavailableError(chain.slug, (err as JsonRpcTransportError).message, { cause: err })
   }
+}
+
+/**
+ * What a failed Solana call says about the endpoint. The question chooses the size and cost of
+ * the answer (a wallet holding a huge number of token accounts, assets with long metadata), so:
+ * "invalid params" is the answer about our request; a timeout or an answer over the size cap is
+ * the request's (final, not counted); another JSON-RPC error or an HTTP 4xx is asked elsewhere,
+ * not counted; only an unreachable endpoint, a 5xx/429 or a body that is not JSON-RPC counts.
+ */
+function classifySolanaFailure(err: unknown): FailureKind {
+  if (err instanceof JsonRpcResponseError)
+    return err.code === JSON_RPC_INVALID_PARAMS ? 'answer' : 'elsewhere'
+  if (!(err instanceof JsonRpcTransportError)) return 'elsewhere'
+  if (err.timedOut || err.tooLarge) return 'request'
+  if (err.status !== undefined && !isEndpointStatus(err.status)) return 'elsewhere'
+  return 'endpoint'
 }
 
 /** Best guess at which address the node refused: the mint or filter address, else the wallet. */

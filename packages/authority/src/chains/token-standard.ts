@@ -1,8 +1,8 @@
 import { LRUCache } from 'lru-cache'
 import type { Address, PublicClient } from 'viem'
 import { withAbort } from './abort.js'
-import { ChainUnavailableError, UnsupportedTokenError } from './errors.js'
-import { describeRpcFailure, isContractLevelFailure } from './evm-errors.js'
+import { UnsupportedTokenError } from './errors.js'
+import { chainReadFailure, isContractLevelFailure } from './evm-errors.js'
 import type { ChainDefinition } from './registry.js'
 import { decimalsAbi, erc165Abi, totalSupplyAbi } from './token-abis.js'
 
@@ -31,7 +31,8 @@ export interface TokenStandardDetector {
 }
 
 /**
- * Detection costs up to five `eth_call`s, and a contract's standard does not change, so
+ * Detection costs `eth_getCode` and up to four `eth_call`s (separate calls, not one multicall:
+ * a node's own wording of each revert is what tells "not this standard" from an outage), and a contract's standard does not change, so
  * positive results are kept in a bounded LRU per (chain, RPC URL, contract). Negative results
  * are not cached: code can still be deployed at an empty address (CREATE2). Concurrent
  * detections of one contract share one set of calls.
@@ -40,7 +41,7 @@ export function createTokenStandardDetector(options: { max?: number } = {}): Tok
   const cache = new LRUCache<string, TokenStandard>({ max: options.max ?? 1000 })
   const inFlight = new Map<string, Promise<TokenStandard>>()
   const keyOf = (chain: ChainDefinition, contract: Address) =>
-    `${chain.chainId}\n${chain.rpcUrl}\n${contract.toLowerCase()}`
+    `${chain.chainId}\n${(chain.rpcUrls ?? []).join('\n')}\n${contract.toLowerCase()}`
 
   return {
     async detect(client, chain, contract, signal) {
@@ -119,7 +120,7 @@ async function call<T>(chain: ChainDefinition, read: () => Promise<T>): Promise<
     return { ok: true, value: await read() }
   } catch (err) {
     if (isContractLevelFailure(err)) return { ok: false }
-    throw new ChainUnavailableError(chain.slug, describeRpcFailure(err), { cause: err })
+    throw chainReadFailure(chain, err)
   }
 }
 
@@ -128,6 +129,6 @@ export async function rpc<T>(chain: ChainDefinition, read: () => Promise<T>): Pr
   try {
     return await read()
   } catch (err) {
-    throw new ChainUnavailableError(chain.slug, describeRpcFailure(err), { cause: err })
+    throw chainReadFailure(chain, err)
   }
 }

@@ -161,6 +161,8 @@ async function refresh(
     family.walletAddress,
     family.requirements,
     clientGoneSignal(reply),
+    // A refresh re-checks the chain: never an answer from the balance cache.
+    true,
   )
   if (!decision.allowed) {
     await runtime.oauth.sessions.revoke(familyId)
@@ -185,8 +187,10 @@ async function refresh(
       tokenBalances: decision.tokenBalances,
     },
     extensions: {
-      ...family.extensions,
+      ...withoutBlock(family.extensions),
       ...(decision.tokenIdBalances ? { tokenIdBalances: decision.tokenIdBalances } : {}),
+      // The balances are this read's: so is the block (the login's no longer describes them).
+      ...(decision.blockNumber !== undefined ? { blockNumber: decision.blockNumber } : {}),
     },
     sessionId: familyId,
     refreshToken: next,
@@ -211,4 +215,9 @@ function required(
   const value = body[name]
   if (value === undefined || value === '') throw new OAuthError('invalid_request', `${name} is required`)
   return value
+}
+
+function withoutBlock<T extends { blockNumber?: number }>(extensions: T): Omit<T, 'blockNumber'> {
+  const { blockNumber: _login, ...rest } = extensions
+  return rest
 }

@@ -239,6 +239,11 @@ export const SCHEMAS = {
       sid: { type: 'string', description: 'The session: the `tid` of the login token' },
       domain: { type: 'string', description: 'The SIWE domain the login was signed for' },
       tokenIdBalances: refTo('TokenIdBalances'),
+      blockNumber: {
+        type: 'integer',
+        minimum: 0,
+        description: 'The EVM block the balances were read at (the oldest, after /authz merged reads)',
+      },
       contractAddress: { type: 'string', description: 'Legacy single-requirement claim' },
       tokenBalance: { type: 'string', description: 'Legacy single-requirement claim' },
       tokenIds: { type: 'array', items: { type: 'string' }, description: 'Legacy single-requirement claim' },

@@ -47,6 +47,15 @@ function urlOf(input: Parameters<typeof fetch>[0]): string {
   return input.url
 }
 
+/** `chain slug/endpoint name` of a chain URL (never the URL: it may carry an API key). */
+export function chainEndpointNamer(chains: ChainRegistry): (url: string) => string {
+  const labels = endpointLabels(chains)
+  return (url) => {
+    const label = labels.get(url) ?? labels.get(normalized(url) ?? '') ?? UNKNOWN
+    return `${label.chain}/${label.endpoint}`
+  }
+}
+
 /**
  * A `fetch` for the balance reader that times each chain request and counts its failures, by
  * chain slug and endpoint. It changes nothing about the request or its answer.

@@ -147,15 +147,37 @@ function configuredChains(runtime: AuthorityRuntime): ChainDefinition[] {
   const slugs = new Set<string>()
   for (const [key, override] of Object.entries(runtime.config.chains)) {
     const chain = runtime.chains.get(key)
-    if (chain && override.rpcUrl !== undefined) slugs.add(chain.slug)
+    if (chain && (override.rpcUrl !== undefined || override.rpcUrls !== undefined)) slugs.add(chain.slug)
   }
   return runtime.chains
     .list()
     .filter((chain) => slugs.has(chain.slug) && chain.rpcUrl !== undefined && chain.chainType !== 'flow')
 }
 
+/**
+ * A chain is ready when one of its endpoints answers (the readers fall back to it), and none
+ * answers for another chain (reads would go there whenever the ones before it fail).
+ */
 async function checkChain(chain: ChainDefinition, timeoutMs: number): Promise<void> {
-  const url = chain.rpcUrl!
+  const urls = chain.rpcUrls ?? [chain.rpcUrl!]
+  const settled = await Promise.allSettled(urls.map((url) => checkEndpoint(chain, url, timeoutMs)))
+  const failures = settled.flatMap((outcome, i) =>
+    outcome.status === 'rejected' ? [{ i, reason: outcome.reason as unknown }] : [],
+  )
+  // The endpoint names of the metrics (rpc, rpc#1, rpc#2…): URLs may carry API keys.
+  const label = (i: number) => (urls.length > 1 ? `endpoint ${i === 0 ? 'rpc' : `rpc#${i}`}: ` : '')
+  const wrongChain = failures.find((failure) => failure.reason instanceof WrongChainFailure)
+  if (wrongChain) throw new DependencyFailure(`${label(wrongChain.i)}${safeMessage(wrongChain.reason)}`)
+  if (failures.length < urls.length) return
+  throw failures.length > 1
+    ? new DependencyFailure(failures.map((f) => `${label(f.i)}${safeMessage(f.reason)}`).join('; '))
+    : failures[0]!.reason
+}
+
+/** An endpoint that answers, for another chain than the configured one. */
+class WrongChainFailure extends DependencyFailure {}
+
+async function checkEndpoint(chain: ChainDefinition, url: string, timeoutMs: number): Promise<void> {
   const call = <R>(method: string) => callJsonRpc<R>(url, method, [], { timeout: timeoutMs })
   try {
     if (chain.chainType === 'solana') {
@@ -172,7 +194,7 @@ async function checkChain(chain: ChainDefinition, timeoutMs: number): Promise<vo
     const id = typeof answer === 'string' && /^0x[0-9a-f]+$/i.test(answer) ? Number(answer) : Number.NaN
     if (id !== chain.chainId) {
       // Reading balances on another chain than the one the SIWE messages name: not ready.
-      throw new DependencyFailure(
+      throw new WrongChainFailure(
         `answers chain id ${Number.isNaN(id) ? 'none' : id}, configured ${chain.chainId}`,
       )
     }

@@ -70,6 +70,8 @@ export function registerAuthzRoute(app: FastifyInstance, runtime: AuthorityRunti
       claims.walletAddress,
       requirements,
       clientGoneSignal(reply),
+      // "Force a fresh chain read": never an answer from the balance cache.
+      body.revalidate === true,
     )
     if (!decision.allowed) throw permissionDenied(decision.reason ?? 'Requirements not met')
     const tokenIdBalances = boundedIds(
@@ -85,11 +87,31 @@ export function registerAuthzRoute(app: FastifyInstance, runtime: AuthorityRunti
       {
         ...(tokenIdBalances ? { tokenIdBalances } : {}),
         ...(claims.domain ? { domain: claims.domain } : {}),
+        ...blockOfMerge(claims, decision),
         sid: claims.sid ?? claims.tid,
       },
       claims.exp,
     )
   })
+}
+
+/**
+ * The block the merged balances are at least as fresh as: the older of the token's and the new
+ * read's. Unknown (omitted) when the old token carries balances but no block (minted before the
+ * claim existed), since nothing says how old they are.
+ */
+function blockOfMerge(
+  claims: { blockNumber?: number; tokenBalances: object },
+  decision: { blockNumber?: number },
+): { blockNumber?: number } {
+  const read = decision.blockNumber
+  const held = claims.blockNumber
+  if (read === undefined) return held === undefined ? {} : { blockNumber: held }
+  if (held !== undefined) return { blockNumber: Math.min(held, read) }
+  const carriesBalances = Object.values(claims.tokenBalances).some(
+    (balances) => balances && Object.keys(balances).length > 0,
+  )
+  return carriesBalances ? {} : { blockNumber: read }
 }
 
 /** The most per-id balances one token carries; repeated /authz calls must not grow it forever. */

@@ -99,6 +99,7 @@ export function registerWellKnownRoutes(app: FastifyInstance, runtime: Authority
         'preferred_username',
         'tokenBalances',
         'tokenIdBalances',
+        'blockNumber',
         'domain',
       ],
     }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import { SignJWT } from 'jose'
 import type { AccessTokenExtensions, AccessTokenPayload, AuthenticatedUser } from 'picket-core'
 import { withLowS } from 'picket-core'
+import { signEs256Jws } from './compact-jws.js'
 import { type SigningKey, TOKEN_ALGORITHM } from './signing-key.js'
 
 /** Version of the API that minted a token (`ver` claim, reference §5.2). */
@@ -46,6 +46,7 @@ export async function issueAccessToken(
     ver: TOKEN_VERSION,
     ...(input.extensions?.tokenIdBalances ? { tokenIdBalances: input.extensions.tokenIdBalances } : {}),
     ...(input.extensions?.domain ? { domain: input.extensions.domain } : {}),
+    ...(input.extensions?.blockNumber !== undefined ? { blockNumber: input.extensions.blockNumber } : {}),
     // A login starts a session; a token minted from another (/authz) continues its session.
     sid: input.extensions?.sid ?? tid,
   }
@@ -53,9 +54,12 @@ export async function issueAccessToken(
   const payload = profile
     ? { ...claims, client_id: profile.clientId, jti: tid, scope: profile.scope }
     : claims
-  const signed = await new SignJWT({ ...payload })
-    .setProtectedHeader({ alg: TOKEN_ALGORITHM, typ: profile ? 'at+jwt' : 'JWT', kid: key.kid })
-    .sign(key.privateKey)
-  // WebCrypto (under jose) returns s or n − s at random; only the low-s twin is accepted.
+  // Signed on this thread with node:crypto: the bytes jose's SignJWT makes, at a fraction of its cost.
+  const signed = signEs256Jws(
+    { alg: TOKEN_ALGORITHM, typ: profile ? 'at+jwt' : 'JWT', kid: key.kid },
+    { ...payload },
+    key.privateKey,
+  )
+  // ECDSA returns s or n − s at random; only the low-s twin is accepted.
   return { accessToken: withLowS(signed), claims }
 }

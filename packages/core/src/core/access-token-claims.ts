@@ -64,6 +64,10 @@ export function accessTokenClaimsProblem(
   if (domain !== undefined && (typeof domain !== 'string' || domain === '')) {
     return "token claim 'domain' must be a non-empty string"
   }
+  const { blockNumber } = payload
+  if (blockNumber !== undefined && !(Number.isSafeInteger(blockNumber) && (blockNumber as number) >= 0)) {
+    return "token claim 'blockNumber' must be a non-negative integer"
+  }
   if (payload.sid !== undefined && (typeof payload.sid !== 'string' || payload.sid === '')) {
     return "token claim 'sid' must be a non-empty string"
   }

@@ -131,6 +131,11 @@ export interface AccessTokenPayload extends AuthenticatedUser {
   /** This package's claim: the SIWE `domain` the login message was signed for (absent for `simple`). */
   domain?: string
   /**
+   * This package's claim: the EVM block at which the token's balances were read (the oldest such
+   * block when `/authz` merged balances of several reads). Absent when no EVM balance was read.
+   */
+  blockNumber?: number
+  /**
    * The session (OpenID's `sid`): the `tid` of the login token, carried over by every token
    * `/authz` mints from it, so revoking the session revokes them all.
    */
@@ -138,7 +143,10 @@ export interface AccessTokenPayload extends AuthenticatedUser {
 }
 
 /** The claims this package adds to Picket's set (§5.2); official SDKs ignore them. */
-export type AccessTokenExtensions = Pick<AccessTokenPayload, 'tokenIdBalances' | 'domain' | 'sid'>
+export type AccessTokenExtensions = Pick<
+  AccessTokenPayload,
+  'tokenIdBalances' | 'domain' | 'sid' | 'blockNumber'
+>
 
 export interface TokenOwnershipRequest {
   chain?: ChainSlug
