@@ -100,7 +100,12 @@ t.test('ERC-721: number of NFTs held, read fresh every time', async (t) => {
     ['eth_getCode'],
     'token standard detected once',
   )
-  t.equal(methods.length, 4 + 4 * 2, 'four probes, then eth_blockNumber + one eth_call per balance read')
+  t.equal(
+    methods.filter((m) => m === 'eth_chainId').length,
+    1,
+    "the endpoint's chain id is checked once, before its first read",
+  )
+  t.equal(methods.length, 1 + 4 + 4 * 2, 'four probes, then eth_blockNumber + one eth_call per balance read')
   t.equal(methods.filter((m) => m === 'eth_blockNumber').length, 4, 'every read is pinned to the head')
 })
 

@@ -49,6 +49,8 @@ async function fakeNode(t: Teardown) {
     if (body.method === 'eth_getCode') answer = { result: '0x6080604052' }
     // Balances are read at the head, asked first.
     else if (body.method === 'eth_blockNumber') answer = { result: '0x10' }
+    // Each endpoint proves its chain id before it is read from: this one is the local chain's.
+    else if (body.method === 'eth_chainId') answer = { result: '0x539' }
     else if (body.method === 'eth_call') {
       const data = body.params[0].data
       const fn = (Object.keys(SELECTORS) as Fn[]).find((f) => data.startsWith(SELECTORS[f]))!
