@@ -306,6 +306,10 @@ t.test('chain RPC down or slow during login and during revalidate', async (t) =>
     projects: [PROJECT],
     chains: { localhost: { rpcUrl: `${proxy.origin}${rpc.pathname}`, chainId: stack.chain.chainId } },
     rpcTimeout: TIMEOUT,
+    // Each fault here must meet the RPC itself (424 within the timeout) and the chain must be
+    // usable again at once: with a circuit breaker the repeated failures would open it (503 at
+    // once, back after a cooldown), which test/authority/chains/rpc-resilience.test.ts covers.
+    chainReads: { breakerFailures: 100 },
     warn: () => {},
   })
   t.teardown(() => authority.close())
