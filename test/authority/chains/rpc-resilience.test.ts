@@ -7,6 +7,7 @@
  */
 import { decodeJwt } from 'jose'
 import t from 'tap'
+import { parseAbi } from 'viem'
 import {
   ChainEndpointsDownError,
   ChainUnavailableError,
@@ -61,6 +62,26 @@ t.test('a hanging endpoint costs one timeout, then it is skipped', async (t) => 
   t.same(b.methods, ['eth_blockNumber', 'eth_call'])
   t.ok(elapsed < 1500, `no timeout is waited for any more (${elapsed.toFixed(0)} ms)`)
 })
+
+t.test(
+  'an endpoint whose chain-id check hangs is skipped even when the first request is an eth_call',
+  async (t) => {
+    // A contract call's own timeout is the request's (never counted, never retried elsewhere); the
+    // endpoint's chain-id check before it is not: that timeout is the endpoint's, and the call moves on.
+    const reader = createBalanceReader({ timeout: 1000, breakerFailures: 1, breakerCooldownMs: 60_000 })
+    t.teardown(() => reader.close?.())
+    a.setFault('hang')
+    const client = reader.publicClientFor(chainOver([a.url, b.url]))!
+    const units = await client.readContract({
+      address: coin,
+      abi: parseAbi(['function balanceOf(address) view returns (uint256)']),
+      functionName: 'balanceOf',
+      args: [holder],
+    })
+    t.equal(units, 5n, 'answered by the second endpoint')
+    t.same(reader.breakers?.openEndpoints(), [a.url])
+  },
+)
 
 t.test('every endpoint failing: 424 while they are tried, then 503 at once with Retry-After', async (t) => {
   const reader = createBalanceReader({ timeout: 5000, breakerFailures: 2, breakerCooldownMs: 60_000 })

@@ -57,13 +57,18 @@ export function createEvmClients(options: EvmClientOptions): EvmClients {
           ]),
         )
         const onChain = endpointChainCheck(chain, endpoints)
+        const chainCheckFailures = new WeakSet<object>()
         const request = (args: { method: string; params?: unknown }) =>
           callWithFallback(
             chain.slug,
             urls,
             options.breakers,
             async (url) => {
-              await onChain.verify(url)
+              await onChain.verify(url).catch((error: unknown) => {
+                // The check is a cheap eth_chainId whatever the request: its failure is the endpoint's.
+                if (error instanceof Object) chainCheckFailures.add(error)
+                throw error
+              })
               try {
                 return await endpoints.get(url)!(args as never)
               } catch (error) {
@@ -73,7 +78,10 @@ export function createEvmClients(options: EvmClientOptions): EvmClients {
               }
             },
             (error) =>
-              error instanceof WrongChainEndpointError ? 'endpoint' : classifyEvmFailure(args.method, error),
+              error instanceof WrongChainEndpointError ||
+              (error instanceof Object && chainCheckFailures.has(error))
+                ? 'endpoint'
+                : classifyEvmFailure(args.method, error),
           )
         client = createPublicClient({
           chain: viem,
