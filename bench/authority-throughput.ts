@@ -13,41 +13,25 @@
  * wallet (fresh viem key) with its own nonce and a real SIWE signature, prepared before the
  * run; autocannon sends each exactly once, so every 200 is a real login that minted a token.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
-import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { createSigningMessage } from 'picket-core'
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
-import { generateSigningJwk } from '../packages/authority/src/tokens/signing-key.js'
 import { startRedisServer } from '../test/support/redis-server.js'
+import {
+  BENCH_CLI_HEADERS,
+  envNumber,
+  prepareSignedLogins,
+  startAuthorityCli,
+} from './support/authority-cli.js'
 
-const envNumber = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback)
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`)
-  return value
-}
 const settings = {
   duration: envNumber('BENCH_DURATION', 10),
   connections: envNumber('BENCH_CONNECTIONS', 10),
   authRequests: envNumber('BENCH_AUTH_REQUESTS', 5000),
 }
 const log = (line: string) => process.stderr.write(`${line}\n`)
-const CLI = fileURLToPath(new URL('../packages/authority/src/cli.ts', import.meta.url))
-const TSX = fileURLToPath(new URL('../node_modules/tsx/dist/esm/index.mjs', import.meta.url))
 const RESULTS = fileURLToPath(new URL('RESULTS.md', import.meta.url))
-const PROJECT = {
-  id: 'bench',
-  publishableKey: 'pk_bench',
-  secretKey: 'sk_bench',
-  statement: 'Sign in to Bench',
-}
-const AUTH_HEADER = `Basic ${Buffer.from(PROJECT.secretKey).toString('base64')}`
-const HEADERS = { authorization: AUTH_HEADER, 'content-type': 'application/json' }
-
 interface Row {
   store: string
   endpoint: string
@@ -58,75 +42,8 @@ interface Row {
   non2xx: number
 }
 
-async function startAuthorityProcess(redisUrl?: string): Promise<{ url: string; child: ChildProcess }> {
-  const dir = mkdtempSync(join(os.tmpdir(), 'picket-bench-'))
-  const config = join(dir, 'config.json')
-  // A long nonce TTL so that nonces prepared before the auth run are still alive during it.
-  writeFileSync(
-    config,
-    JSON.stringify({ projects: [PROJECT], signingKey: await generateSigningJwk(), nonceTTL: 900, redisUrl }),
-  )
-  const child = spawn(process.execPath, ['--import', TSX, CLI, '--config', config, '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve)
-    child.once('exit', (code) => reject(new Error(`authority exited with ${code}`)))
-  })
-  return { url: line.replace('Picket authority listening on ', ''), child }
-}
-
 function randomAddress(): string {
   return `0x${Buffer.from(crypto.getRandomValues(new Uint8Array(20))).toString('hex')}`
-}
-
-/** Signed `/auth` bodies for fresh wallets, each with its own live nonce. */
-async function prepareLogins(url: string, count: number): Promise<string[]> {
-  const bodies: string[] = []
-  const batch = 50
-  for (let start = 0; start < count; start += batch) {
-    const size = Math.min(batch, count - start)
-    const prepared = await Promise.all(
-      Array.from({ length: size }, async () => {
-        const account = privateKeyToAccount(generatePrivateKey())
-        const res = await fetch(`${url}/auth/nonce`, {
-          method: 'POST',
-          headers: HEADERS,
-          body: JSON.stringify({ chain: 'ethereum', walletAddress: account.address }),
-        })
-        const { nonce, statement, format } = (await res.json()) as {
-          nonce: string
-          statement: string
-          format: 'siwe'
-        }
-        const context = {
-          domain: 'localhost:3000',
-          uri: 'http://localhost:3000',
-          issuedAt: new Date().toISOString(),
-          chainId: 1,
-          chainType: 'ethereum',
-          locale: 'en-US',
-        }
-        const message = createSigningMessage({
-          format,
-          statement,
-          walletAddress: account.address,
-          nonce,
-          ...context,
-        })
-        const signature = await account.signMessage({ message })
-        return JSON.stringify({
-          chain: 'ethereum',
-          walletAddress: account.address,
-          signature,
-          requirements: {},
-          context,
-        })
-      }),
-    )
-    bodies.push(...prepared)
-  }
-  return bodies
 }
 
 type Options = Parameters<typeof autocannon>[0]
@@ -137,7 +54,8 @@ async function run(options: Record<string, unknown>): Promise<Awaited<ReturnType
 }
 
 async function measureStore(store: string, redisUrl?: string): Promise<Row[]> {
-  const { url, child } = await startAuthorityProcess(redisUrl)
+  // One client sends every request: the per-IP limit would refuse most of them.
+  const { url, child } = await startAuthorityCli({ config: { rateLimit: false, redisUrl } })
   const rows: Row[] = []
   try {
     // auth/nonce: distinct wallets (a new nonce each, then the same nonce on re-requests as the pool cycles).
@@ -154,21 +72,21 @@ async function measureStore(store: string, redisUrl?: string): Promise<Row[]> {
       url: `${url}/auth/nonce`,
       connections: settings.connections,
       duration: 2,
-      headers: HEADERS,
+      headers: BENCH_CLI_HEADERS,
       requests: [nonceRequest],
     })
     const nonce = await run({
       url: `${url}/auth/nonce`,
       connections: settings.connections,
       duration: settings.duration,
-      headers: HEADERS,
+      headers: BENCH_CLI_HEADERS,
       requests: [nonceRequest],
     })
     rows.push(toRow(store, 'POST /auth/nonce', nonce))
 
     log(`${store}: preparing ${settings.authRequests} signed logins…`)
-    const warmup = await prepareLogins(url, 500)
-    const bodies = await prepareLogins(url, settings.authRequests)
+    const warmup = await prepareSignedLogins(url, 500)
+    const bodies = await prepareSignedLogins(url, settings.authRequests)
     for (const [list, record] of [
       [warmup, false],
       [bodies, true],
@@ -178,7 +96,7 @@ async function measureStore(store: string, redisUrl?: string): Promise<Row[]> {
         url: `${url}/auth`,
         connections: settings.connections,
         amount: list.length,
-        headers: HEADERS,
+        headers: BENCH_CLI_HEADERS,
         requests: [
           {
             method: 'POST',

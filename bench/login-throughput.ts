@@ -1,30 +1,8 @@
-/**
- * Login throughput (issue 14): `POST /auth` logins/s with real SIWE signatures over HTTP, per
- * core (one authority process) and for the whole machine (`--workers N` with Redis), beside the
- * secp256k1 library's own limit (recoveries/s in a tight loop, measured in the same run), and
- * against the code before issue 14 as an anchor.
- *
- *   git worktree add /tmp/before 1de4e2b && ln -s "$PWD/node_modules" /tmp/before/
- *   npx tsx bench/login-throughput.ts            # BEFORE_TREE=/tmp/before by default
- *
- * Environment: BENCH_LOGINS (timed logins per run, default 3000), BENCH_CONNECTIONS (default 10),
- * BENCH_ROUNDS (default 2; every variant once per round, in alternating order), BEFORE_TREE
- * (a checkout of the code before; the variant is skipped when it is missing), BENCH_VARIANTS
- * (comma-separated keys: before, noble, wasm, native, native-redis, native-cluster), BENCH_WRITE=0
- * (print only; otherwise the "Login throughput" block of bench/RESULTS.md is rewritten).
- *
- * Every variant is the CLI in its own process(es) (`--config`, `--port 0`). Each login is a fresh
- * viem wallet with its own nonce and SIWE signature, prepared before the timed part; the bench
- * sends each exactly once, so every 200 is a real login that recovered a signer and minted a token.
- */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { Agent, request as httpRequest } from 'node:http'
 import os from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { createSigningMessage } from 'picket-core'
 import { hashMessage, hexToBytes, recoverAddress } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import {
@@ -32,14 +10,16 @@ import {
   recoverEvmAddress,
   type Secp256k1BackendName,
 } from '../packages/authority/src/signatures/secp256k1-backends.js'
-import { generateSigningJwk } from '../packages/authority/src/tokens/signing-key.js'
 import { startRedisServer } from '../test/support/redis-server.js'
+import {
+  BENCH_CLI_HEADERS,
+  envNumber,
+  prepareSignedLogins,
+  startAuthorityCli,
+  stopAuthorityCli,
+} from './support/authority-cli.js'
+import { median } from './support/report.js'
 
-const envNumber = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback)
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`)
-  return value
-}
 const settings = {
   logins: envNumber('BENCH_LOGINS', 3000),
   connections: envNumber('BENCH_CONNECTIONS', 10),
@@ -48,21 +28,8 @@ const settings = {
 }
 const log = (line: string) => process.stderr.write(`${line}\n`)
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
-const TSX = here('../node_modules/tsx/dist/esm/index.mjs')
 const RESULTS = here('RESULTS.md')
 const BEFORE_TREE = process.env.BEFORE_TREE ?? '/tmp/before'
-const PROJECT = {
-  id: 'bench',
-  publishableKey: 'pk_bench',
-  secretKey: 'sk_bench',
-  statement: 'Sign in to Bench',
-  allowedDomains: ['localhost:3000'],
-}
-const HEADERS = {
-  authorization: `Basic ${Buffer.from(PROJECT.secretKey).toString('base64')}`,
-  'content-type': 'application/json',
-}
-
 interface Variant {
   key: string
   label: string
@@ -135,88 +102,23 @@ const VARIANTS = ALL_VARIANTS.filter(
   (variant) => !process.env.BENCH_VARIANTS || process.env.BENCH_VARIANTS.split(',').includes(variant.key),
 )
 
+/** The variant's CLI: its tree, its backend, its store and its number of workers. */
 async function startCli(variant: Variant, redisUrl: string | undefined) {
-  const dir = mkdtempSync(join(os.tmpdir(), 'picket-login-bench-'))
-  const config = join(dir, 'config.json')
-  writeFileSync(
-    config,
-    JSON.stringify({
-      projects: [PROJECT],
-      signingKey: await generateSigningJwk(),
-      // Nonces prepared before the timed part must still be alive during it.
-      nonceTTL: 900,
+  const cli = await startAuthorityCli({
+    tree: variant.tree,
+    workers: variant.workers,
+    stderr: 'capture',
+    label: variant.key,
+    config: {
       // One client sends every login: the per-IP limit would refuse most of them.
       rateLimit: false,
       ...(variant.redis ? { redisUrl } : {}),
       ...(variant.backend ? { signatureBackend: variant.backend } : {}),
-    }),
-  )
-  const cli = join(variant.tree, 'packages/authority/src/cli.ts')
-  const args = ['--conditions=picket-source', '--import', TSX, cli, '--config', config, '--port', '0']
-  if (variant.workers > 1) args.push('--workers', String(variant.workers))
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stderr = ''
-  child.stderr!.on('data', (chunk) => {
-    stderr += chunk
+    },
   })
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve)
-    child.once('exit', (code) =>
-      reject(new Error(`${variant.key}: authority exited with ${code}\n${stderr}`)),
-    )
-  })
-  const backendLine = /EOA signatures: .*/.exec(stderr)?.[0] ?? 'EOA signatures: viem recoverAddress (before)'
-  return { url: line.replace('Picket authority listening on ', ''), child, backendLine }
-}
-
-async function stopCli(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGTERM')
-  await exited
-}
-
-/** Signed `/auth` bodies for fresh wallets, each with its own live nonce. */
-async function prepareLogins(url: string, count: number): Promise<string[]> {
-  const bodies: string[] = []
-  for (let start = 0; start < count; start += 50) {
-    const size = Math.min(50, count - start)
-    const batch = await Promise.all(
-      Array.from({ length: size }, async () => {
-        const account = privateKeyToAccount(generatePrivateKey())
-        const res = await fetch(`${url}/auth/nonce`, {
-          method: 'POST',
-          headers: HEADERS,
-          body: JSON.stringify({ chain: 'ethereum', walletAddress: account.address }),
-        })
-        const { nonce, statement } = (await res.json()) as { nonce: string; statement: string }
-        const context = {
-          domain: 'localhost:3000',
-          uri: 'http://localhost:3000',
-          issuedAt: new Date().toISOString(),
-          chainId: 1,
-          chainType: 'ethereum',
-          locale: 'en-US',
-        }
-        const message = createSigningMessage({
-          format: 'siwe',
-          statement,
-          walletAddress: account.address,
-          nonce,
-          ...context,
-        })
-        return JSON.stringify({
-          chain: 'ethereum',
-          walletAddress: account.address,
-          signature: await account.signMessage({ message }),
-          requirements: {},
-          context,
-        })
-      }),
-    )
-    bodies.push(...batch)
-  }
-  return bodies
+  const backendLine =
+    /EOA signatures: .*/.exec(cli.stderr())?.[0] ?? 'EOA signatures: viem recoverAddress (before)'
+  return { ...cli, backendLine }
 }
 
 /**
@@ -234,7 +136,11 @@ async function sendAll(url: string, bodies: string[]) {
     new Promise<number>((resolve, reject) => {
       const req = httpRequest(
         target,
-        { method: 'POST', agent, headers: { ...HEADERS, 'content-length': Buffer.byteLength(body) } },
+        {
+          method: 'POST',
+          agent,
+          headers: { ...BENCH_CLI_HEADERS, 'content-length': Buffer.byteLength(body) },
+        },
         (res) => {
           res.resume()
           res.on('end', () => resolve(res.statusCode ?? 0))
@@ -314,8 +220,8 @@ try {
       const cli = await startCli(variant, redis.url)
       try {
         log(`round ${round}, ${variant.key}: preparing ${settings.warmup + settings.logins} signed logins…`)
-        const warmup = await prepareLogins(cli.url, settings.warmup)
-        const bodies = await prepareLogins(cli.url, settings.logins)
+        const warmup = await prepareSignedLogins(cli.url, settings.warmup)
+        const bodies = await prepareSignedLogins(cli.url, settings.logins)
         await sendAll(cli.url, warmup)
         const result = await sendAll(cli.url, bodies)
         const limit = await recoveryLimit(variant.limitOf)
@@ -334,7 +240,7 @@ try {
           `  ${Math.round(run.loginsPerSecond)} logins/s (non-2xx ${run.non2xx}), recovery limit ${Math.round(limit)}/s, ratio ${(run.loginsPerSecond / limit).toFixed(3)}`,
         )
       } finally {
-        await stopCli(cli.child)
+        await stopAuthorityCli(cli.child)
       }
     }
   }
@@ -342,11 +248,6 @@ try {
   await redis.stop()
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
 const byVariant = (key: string) => runs.filter((run) => run.variant === key)
 const perRound = (key: string) =>
   byVariant(key)
