@@ -11,7 +11,7 @@ import { ChainRpcNotConfiguredError, ChainUnavailableError, TokenGatingUnsupport
 import { readEvmBalances } from './evm-balances.js'
 import { createEvmClients } from './evm-clients.js'
 import { createLatestBlocks } from './latest-block.js'
-import type { ChainDefinition } from './registry.js'
+import { type ChainDefinition, chainReadIdentity } from './registry.js'
 import { readSolanaBalances } from './solana-balances.js'
 import { createTokenStandardDetector } from './token-standard.js'
 
@@ -202,7 +202,7 @@ export function createBalanceReader(opts: BalanceReaderOptions = {}): BalanceRea
 function readKey(chain: ChainDefinition, walletAddress: string, requirements: Requirements): string {
   const ids = (list: readonly string[] | undefined) =>
     list === undefined ? '-' : [...new Set(list.map((id) => tokenIdKey(id) ?? `?${id}`))].sort().join(',')
-  const where = `${chain.slug}\n${chain.chainId}\n${(chain.rpcUrls ?? []).join(' ')}`
+  const where = chainReadIdentity(chain)
   if (chain.chainType === 'ethereum') {
     return `${where}\n${walletAddress.toLowerCase()}\n${requirements.contractAddress}\n${ids(requirements.tokenIds)}`
   }

@@ -9,7 +9,7 @@ import { ChainUnavailableError, InvalidRequirementError, UnsupportedTokenError }
 import type { EvmClients } from './evm-clients.js'
 import { chainReadFailure, isContractLevelFailure } from './evm-errors.js'
 import type { LatestBlocks } from './latest-block.js'
-import type { ChainDefinition } from './registry.js'
+import { type ChainDefinition, chainReadIdentity } from './registry.js'
 import { balanceOfAbi, erc721OwnerOfAbi, erc1155BalanceOfBatchAbi } from './token-abis.js'
 import type { TokenStandard, TokenStandardDetector } from './token-standard.js'
 
@@ -60,7 +60,7 @@ export async function readEvmBalances(
   const [standard, blockNumber] = await Promise.all([
     limits.run(() => deps.detector.detect(client, chain, contract, signal)),
     withAbort(
-      limits.run(() => deps.blocks.latest(clientKey(chain), client)),
+      limits.run(() => deps.blocks.latest(chainReadIdentity(chain), client)),
       signal,
       chain,
     ).catch((err: unknown) => {
@@ -110,11 +110,6 @@ export async function readEvmBalances(
     [contract.toLowerCase()]: Object.fromEntries([...perId].map(([id, amount]) => [id, amount.toString()])),
   }
   return { ...read, tokenIdBalances }
-}
-
-/** One head per chain and endpoint list: reads of the same chain share its `eth_blockNumber`. */
-function clientKey(chain: ChainDefinition): string {
-  return `${chain.slug}\n${chain.chainId}\n${(chain.rpcUrls ?? []).join('\n')}`
 }
 
 async function readWholeBalance(

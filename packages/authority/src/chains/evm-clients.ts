@@ -3,7 +3,7 @@ import { mainnet } from 'viem/chains'
 import type { EndpointBreakers } from './endpoint-breakers.js'
 import { WrongChainEndpointError } from './errors.js'
 import { classifyEvmFailure } from './evm-errors.js'
-import type { ChainDefinition } from './registry.js'
+import { type ChainDefinition, chainReadIdentity, rpcEndpointsOf } from './registry.js'
 import { callWithFallback } from './rpc-fallback.js'
 
 export interface EvmClientOptions {
@@ -36,9 +36,9 @@ export function createEvmClients(options: EvmClientOptions): EvmClients {
   const clients = new Map<string, PublicClient>()
   return {
     clientFor(chain) {
-      const urls = chain.rpcUrls ?? (chain.rpcUrl === undefined ? [] : [chain.rpcUrl])
+      const urls = rpcEndpointsOf(chain)
       if (chain.chainType !== 'ethereum' || urls.length === 0) return undefined
-      const key = `${chain.slug}\n${chain.chainId}\n${urls.join('\n')}`
+      const key = chainReadIdentity(chain)
       let client = clients.get(key)
       if (!client) {
         const viem = viemChain(chain, urls[0]!)

@@ -44,6 +44,22 @@ export interface ChainRegistry {
   toChainInfo(def: ChainDefinition): ChainInfoWire
 }
 
+/**
+ * The RPC endpoints a chain is read from, in order: `rpcUrls`, or `rpcUrl` alone for a definition
+ * made without the list (a custom `ChainDefinition`); none without an RPC.
+ */
+export function rpcEndpointsOf(chain: ChainDefinition): readonly string[] {
+  return chain.rpcUrls ?? (chain.rpcUrl === undefined ? [] : [chain.rpcUrl])
+}
+
+/**
+ * What a read's answer depends on besides its question: the chain (slug and id) and the
+ * endpoints it is read from. Caches and shared reads key on it, so that no answer crosses chains.
+ */
+export function chainReadIdentity(chain: ChainDefinition): string {
+  return `${chain.slug}\n${chain.chainId}\n${rpcEndpointsOf(chain).join('\n')}`
+}
+
 interface BuiltInChain {
   slug: string
   chainId: number

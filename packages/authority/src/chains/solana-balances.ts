@@ -16,7 +16,7 @@ import {
   JsonRpcResponseError,
   JsonRpcTransportError,
 } from './json-rpc.js'
-import type { ChainDefinition } from './registry.js'
+import { type ChainDefinition, rpcEndpointsOf } from './registry.js'
 import { callWithFallback, type FailureKind } from './rpc-fallback.js'
 
 /**
@@ -53,7 +53,7 @@ export async function readSolanaBalances(
   requirements: Requirements,
   options: SolanaReadOptions,
 ): Promise<TokenBalances> {
-  const rpcUrls = chain.rpcUrls ?? (chain.rpcUrl === undefined ? [] : [chain.rpcUrl])
+  const rpcUrls = rpcEndpointsOf(chain)
   if (rpcUrls.length === 0) throw new ChainUnavailableError(chain.slug, 'no rpcUrl configured')
 
   const dasUrls = chain.dasUrl === undefined ? rpcUrls : [chain.dasUrl]

@@ -3,7 +3,7 @@ import type { Address, PublicClient } from 'viem'
 import { withAbort } from './abort.js'
 import { UnsupportedTokenError } from './errors.js'
 import { chainReadFailure, isContractLevelFailure } from './evm-errors.js'
-import type { ChainDefinition } from './registry.js'
+import { type ChainDefinition, chainReadIdentity } from './registry.js'
 import { decimalsAbi, erc165Abi, totalSupplyAbi } from './token-abis.js'
 
 /** What a contract is, as far as balances go. ERC-20 carries its `decimals()`. */
@@ -41,7 +41,7 @@ export function createTokenStandardDetector(options: { max?: number } = {}): Tok
   const cache = new LRUCache<string, TokenStandard>({ max: options.max ?? 1000 })
   const inFlight = new Map<string, Promise<TokenStandard>>()
   const keyOf = (chain: ChainDefinition, contract: Address) =>
-    `${chain.chainId}\n${(chain.rpcUrls ?? []).join('\n')}\n${contract.toLowerCase()}`
+    `${chainReadIdentity(chain)}\n${contract.toLowerCase()}`
 
   return {
     async detect(client, chain, contract, signal) {

@@ -1,5 +1,5 @@
 import { callJsonRpc, JsonRpcResponseError } from '../chains/json-rpc.js'
-import type { ChainDefinition } from '../chains/registry.js'
+import { type ChainDefinition, rpcEndpointsOf } from '../chains/registry.js'
 import type { AuthorityRuntime } from '../runtime.js'
 import { TimeoutError, withTimeout } from './metrics.js'
 
@@ -159,7 +159,7 @@ function configuredChains(runtime: AuthorityRuntime): ChainDefinition[] {
  * answers for another chain (reads would go there whenever the ones before it fail).
  */
 async function checkChain(chain: ChainDefinition, timeoutMs: number): Promise<void> {
-  const urls = chain.rpcUrls ?? [chain.rpcUrl!]
+  const urls = rpcEndpointsOf(chain)
   const settled = await Promise.allSettled(urls.map((url) => checkEndpoint(chain, url, timeoutMs)))
   const failures = settled.flatMap((outcome, i) =>
     outcome.status === 'rejected' ? [{ i, reason: outcome.reason as unknown }] : [],
