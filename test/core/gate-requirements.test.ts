@@ -262,7 +262,7 @@ t.test('gate objects', async (t) => {
   )
   t.throws(() => gate(null), {
     message:
-      'config.picket: must be true, false or { requirements?, optional?, revalidate?, incremental?, chain? }, got null',
+      'config.picket: must be true, false or { requirements? | gate?, optional?, revalidate?, incremental?, chain? }, got null',
   })
   t.throws(
     () => gate({ requirements: undefined }),
@@ -270,7 +270,7 @@ t.test('gate objects', async (t) => {
     'requirements: process.env.UNSET',
   )
   t.throws(() => gate({ incremental: true }), {
-    message: 'config.picket.incremental: needs requirements to authorize: add requirements or remove it',
+    message: 'config.picket.incremental: needs requirements or a gate to authorize: add one or remove it',
   })
   t.throws(() => gate({ tokenIds: ['1'] }), {
     message: /unknown key 'tokenIds' — is a requirement field: it goes inside 'requirements'/,

@@ -68,8 +68,23 @@ export function accessTokenClaimsProblem(
   if (blockNumber !== undefined && !(Number.isSafeInteger(blockNumber) && (blockNumber as number) >= 0)) {
     return "token claim 'blockNumber' must be a non-negative integer"
   }
+  const gateFactsProblem = gateFactsClaimProblem(payload.gateFacts)
+  if (gateFactsProblem !== undefined) return gateFactsProblem
   if (payload.sid !== undefined && (typeof payload.sid !== 'string' || payload.sid === '')) {
     return "token claim 'sid' must be a non-empty string"
+  }
+  return undefined
+}
+
+function gateFactsClaimProblem(gateFacts: unknown): string | undefined {
+  if (gateFacts === undefined) return undefined
+  const problem = "token claim 'gateFacts' must map chains to { block?, met: { key: boolean } }"
+  if (!isRecord(gateFacts)) return problem
+  for (const facts of Object.values(gateFacts)) {
+    if (!isRecord(facts) || !isRecord(facts.met)) return problem
+    if (facts.block !== undefined && !(Number.isSafeInteger(facts.block) && (facts.block as number) >= 0))
+      return problem
+    if (!Object.values(facts.met).every((met) => typeof met === 'boolean')) return problem
   }
   return undefined
 }

@@ -1,4 +1,7 @@
 import { chainTypeOf } from './chain-type.js'
+import { DEFAULT_CHAIN_ALIASES } from './gate-chains.js'
+import type { Caip2ChainId, CompiledGate, GateExpression } from './gate-language.js'
+import { parseGateExpression } from './gate-parse.js'
 import { GATE_REQUIREMENT_FIELDS, type GateRequirements, parseGateRequirements } from './gate-requirements.js'
 import {
   type ConfigErrorFactory,
@@ -15,15 +18,25 @@ import type { Requirements } from './types.js'
 export interface GateOptions {
   /** What the wallet must hold (Picket semantics: categories OR-ed, `allowedWallets` an alternative). */
   requirements?: GateRequirements
+  /**
+   * A gate in the gate language (`all`/`any`/`atLeast`/`not` over typed conditions on named
+   * chains). Instead of `requirements` (which are one case of it: `{ picket: { … } }`).
+   */
+  gate?: GateExpression
   /** Let requests without a token through with `picketUser = null`. */
   optional?: boolean
   /** Always ask `/authz` with `revalidate: true` (a fresh chain read), cached briefly per token. */
   revalidate?: boolean
-  /** Ask `/authz` when the token's balances do not meet the requirements (overrides the adapter option). */
+  /**
+   * Ask `/authz` when the token's balances do not meet the requirements (overrides the adapter
+   * option). A `gate` asks by default (a login records no gate answers); `false` decides from
+   * the token alone.
+   */
   incremental?: boolean
   /**
    * The chain the requirements apply to (a slug such as `ethereum`, `polygon`, `solana`);
    * default the adapter's `chain`. A token signed in on another chain never satisfies them.
+   * With `gate`: the chain of the conditions that name none.
    */
   chain?: string
 }
@@ -39,10 +52,12 @@ export interface ResolvedGate {
   readonly optional: boolean
   readonly revalidate: boolean
   readonly incremental: boolean | undefined
+  /** The route's gate in the gate language, compiled (absent: `requirements` decide). */
+  readonly gate?: CompiledGate
 }
 
-const GATE_KEYS = ['requirements', 'optional', 'revalidate', 'incremental', 'chain'] as const
-const GATE_SHAPE = '{ requirements?, optional?, revalidate?, incremental?, chain? }'
+const GATE_KEYS = ['requirements', 'gate', 'optional', 'revalidate', 'incremental', 'chain'] as const
+const GATE_SHAPE = '{ requirements? | gate?, optional?, revalidate?, incremental?, chain? }'
 const REQUIREMENT_ONE_LEVEL_UP =
   "is a requirement field: it goes inside 'requirements', e.g. { requirements: { contractAddress: '0x…' } }"
 const CHAIN_SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/
@@ -71,8 +86,10 @@ export function parseGateConfig(
   path: string,
   fail: ConfigErrorFactory,
   defaultChain: string,
+  /** Chain aliases a `gate` may use (the adapter's `chainAliases` over the defaults). */
+  aliases: Readonly<Record<string, Caip2ChainId>> = DEFAULT_CHAIN_ALIASES,
 ): ResolvedGate | false {
-  return parseGate(config, path, fail, defaultChain) as ResolvedGate | false
+  return parseGate(config, path, fail, defaultChain, aliases) as ResolvedGate | false
 }
 
 /**
@@ -82,7 +99,7 @@ export function parseGateConfig(
  * The gate is parsed again, with the adapter's chain, when it first meets a request.
  */
 export function validateGateConfig(config: unknown, path: string, fail: ConfigErrorFactory): void {
-  parseGate(config, path, fail, undefined)
+  parseGate(config, path, fail, undefined, undefined)
 }
 
 function parseGate(
@@ -90,6 +107,8 @@ function parseGate(
   path: string,
   fail: ConfigErrorFactory,
   defaultChain: string | undefined,
+  /** Absent: the adapter is not known yet (any alias-shaped chain passes until it is). */
+  aliases: Readonly<Record<string, Caip2ChainId>> | undefined,
 ): ResolvedGate | false {
   if (config === false) return false
   if (config === true) {
@@ -132,18 +151,38 @@ function parseGate(
         chain === undefined ? undefined : chainTypeOf(chain),
       )
     : NO_REQUIREMENTS
-  const hasRequirements = Object.keys(requirements).length > 0
+  if (Object.hasOwn(gate, 'gate') && Object.hasOwn(gate, 'requirements')) {
+    throw fail(
+      childPath(path, 'requirements'),
+      "and 'gate' together: use one — Picket requirements go inside a gate as { picket: { … } } (and { allowlist: [ … ] })",
+    )
+  }
+  const compiled = Object.hasOwn(gate, 'gate')
+    ? parseGateExpression(gate.gate, childPath(path, 'gate'), fail, {
+        aliases: aliases ?? DEFAULT_CHAIN_ALIASES,
+        defaultChain: chain,
+        lenientAliases: aliases === undefined,
+      })
+    : undefined
+  const hasRequirements = Object.keys(requirements).length > 0 || compiled !== undefined
   if (revalidate && !hasRequirements) {
     throw fail(
       childPath(path, 'revalidate'),
-      'needs requirements to revalidate: add requirements or remove it',
+      'needs requirements or a gate to revalidate: add one or remove it',
     )
   }
   if (incremental === true && !hasRequirements) {
     throw fail(
       childPath(path, 'incremental'),
-      'needs requirements to authorize: add requirements or remove it',
+      'needs requirements or a gate to authorize: add one or remove it',
     )
   }
-  return Object.freeze({ requirements, chain: chain as string, optional, revalidate, incremental })
+  return Object.freeze({
+    requirements,
+    chain: chain as string,
+    optional,
+    revalidate,
+    incremental,
+    ...(compiled ? { gate: compiled } : {}),
+  })
 }

@@ -105,11 +105,14 @@ export interface AuthResponse {
   user: AuthenticatedUser
 }
 
-export interface AuthzRequest {
+export type AuthzRequest = {
   accessToken: string
-  requirements: RequirementsInput
   revalidate?: boolean
-}
+} & (
+  | { requirements: RequirementsInput; gate?: undefined }
+  /** This package's extension: a gate in the gate language (chains as CAIP-2 ids or the authority's aliases). */
+  | { gate: import('./gate-language.js').GateExpression; requirements?: undefined }
+)
 
 /** Claims of a Picket access token (§5.2). */
 export interface AccessTokenPayload extends AuthenticatedUser {
@@ -140,12 +143,23 @@ export interface AccessTokenPayload extends AuthenticatedUser {
    * `/authz` mints from it, so revoking the session revokes them all.
    */
   sid?: string
+  /**
+   * This package's claim: the answers a chain gave to gate conditions (see `GateFacts`), so the
+   * next request is decided from the token.
+   */
+  gateFacts?: GateFacts
 }
+
+/**
+ * Answers to gate conditions, per chain (CAIP-2 id): each condition's `key` → met or not, read at
+ * `block` (EVM; the oldest block when `/authz` merged reads of the same chain).
+ */
+export type GateFacts = Record<string, { block?: number; met: Record<string, boolean> }>
 
 /** The claims this package adds to Picket's set (§5.2); official SDKs ignore them. */
 export type AccessTokenExtensions = Pick<
   AccessTokenPayload,
-  'tokenIdBalances' | 'domain' | 'sid' | 'blockNumber'
+  'tokenIdBalances' | 'domain' | 'sid' | 'blockNumber' | 'gateFacts'
 >
 
 export interface TokenOwnershipRequest {
