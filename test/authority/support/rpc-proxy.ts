@@ -6,6 +6,11 @@ export interface RpcProxy {
   url: string
   /** JSON-RPC methods forwarded since the last `reset()`, one per call (batches counted per call). */
   readonly methods: string[]
+  /**
+   * The HTTP requests forwarded since the last `reset()`, one entry per POST: the JSON-RPC
+   * methods it carried (several for a JSON-RPC batch), with the params of each call.
+   */
+  readonly posts: { methods: string[]; params: unknown[] }[]
   /** Requests refused while down since the last `reset()`. */
   readonly refused: number
   reset(): void
@@ -29,6 +34,7 @@ export interface RpcProxy {
  */
 export async function startRpcProxy(target: string): Promise<RpcProxy> {
   const methods: string[] = []
+  const posts: { methods: string[]; params: unknown[] }[] = []
   let refused = 0
   let down = false
   let fault: 'hang' | 'http-502' | 'rpc-error' | undefined
@@ -43,14 +49,17 @@ export async function startRpcProxy(target: string): Promise<RpcProxy> {
       return
     }
     const body = Buffer.concat(chunks).toString('utf8')
-    const method = (() => {
+    // The methods of the request: one, or those of a JSON-RPC batch (which meets a fault when
+    // any of its calls does).
+    const requested = (() => {
       try {
-        return String((JSON.parse(body) as { method?: unknown }).method)
+        const parsed = JSON.parse(body) as { method?: unknown } | { method?: unknown }[]
+        return (Array.isArray(parsed) ? parsed : [parsed]).map((call) => String(call.method))
       } catch {
-        return '(unparsable)'
+        return ['(unparsable)']
       }
     })()
-    if (fault && (faultMethods === undefined || faultMethods.includes(method))) {
+    if (fault && (faultMethods === undefined || requested.some((method) => faultMethods!.includes(method)))) {
       refused++
       if (fault === 'hang') {
         // Released by setFault(undefined) or close: then the connection is cut, never answered.
@@ -61,16 +70,29 @@ export async function startRpcProxy(target: string): Promise<RpcProxy> {
         res.writeHead(502, { 'content-type': 'text/plain' }).end('bad gateway')
         return
       }
-      const id = (JSON.parse(body) as { id?: unknown }).id ?? null
+      const parsed = JSON.parse(body) as { id?: unknown } | { id?: unknown }[]
+      const overloaded = (call: { id?: unknown }) => ({
+        jsonrpc: '2.0',
+        id: call.id ?? null,
+        error: { code: -32603, message: 'upstream overloaded' },
+      })
       res.writeHead(200, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32603, message: 'upstream overloaded' } }))
+      res.end(JSON.stringify(Array.isArray(parsed) ? parsed.map(overloaded) : overloaded(parsed)))
       return
     }
     try {
-      const parsed = JSON.parse(body) as { method?: string } | { method?: string }[]
-      for (const call of Array.isArray(parsed) ? parsed : [parsed]) methods.push(String(call.method))
+      const parsed = JSON.parse(body) as
+        | { method?: string; params?: unknown }
+        | { method?: string; params?: unknown }[]
+      const calls = Array.isArray(parsed) ? parsed : [parsed]
+      for (const call of calls) methods.push(String(call.method))
+      posts.push({
+        methods: calls.map((call) => String(call.method)),
+        params: calls.map((call) => call.params),
+      })
     } catch {
       methods.push('(unparsable)')
+      posts.push({ methods: ['(unparsable)'], params: [] })
     }
     const answer = await fetch(target, {
       method: 'POST',
@@ -86,11 +108,15 @@ export async function startRpcProxy(target: string): Promise<RpcProxy> {
     get methods() {
       return methods
     },
+    get posts() {
+      return posts
+    },
     get refused() {
       return refused
     },
     reset() {
       methods.length = 0
+      posts.length = 0
       refused = 0
     },
     setDown(value) {

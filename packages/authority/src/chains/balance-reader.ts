@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache'
-import type { Requirements } from 'picket-core'
+import type { ChainConditionNode, Requirements } from 'picket-core'
 import { hasTokenRequirements, tokenIdKey } from 'picket-core'
 import type { PublicClient } from 'viem'
 import { throwIfAborted } from './abort.js'
@@ -10,9 +10,12 @@ import { createEndpointBreakers, type EndpointBreakers } from './endpoint-breake
 import { ChainRpcNotConfiguredError, ChainUnavailableError, TokenGatingUnsupportedError } from './errors.js'
 import { readEvmBalances } from './evm-balances.js'
 import { createEvmClients } from './evm-clients.js'
+import { type EvmGateCondition, readEvmGateConditions } from './evm-gate-reads.js'
+import type { ChainGateReading, ConditionAnswer, GateReadOptions } from './gate-reading.js'
 import { createLatestBlocks } from './latest-block.js'
 import { type ChainDefinition, chainReadIdentity } from './registry.js'
 import { readSolanaBalances } from './solana-balances.js'
+import { readSolanaGateConditions, type SolanaGateCondition } from './solana-gate-reads.js'
 import { createTokenStandardDetector } from './token-standard.js'
 
 export interface BalanceReader {
@@ -40,6 +43,22 @@ export interface BalanceReader {
       fresh?: boolean
     },
   ): Promise<BalanceReading>
+  /**
+   * Answers a gate's conditions on one chain (every condition given is on `chain`): met, not
+   * met, or why it cannot be decided (`ConditionAnswer`), by condition key. EVM answers are all
+   * read at one block (`blockNumber`). Identical reads in flight are shared; nothing is cached.
+   *
+   * @throws TokenGatingUnsupportedError on Flow
+   * @throws ChainRpcNotConfiguredError on a chain without an RPC URL (503)
+   * @throws InvalidAddressError the wallet address is malformed
+   * @throws ChainUnavailableError the RPC failed, timed out or the signal aborted
+   */
+  readGateConditions?(
+    chain: ChainDefinition,
+    walletAddress: string,
+    conditions: readonly ChainConditionNode[],
+    opts?: GateReadOptions,
+  ): Promise<ChainGateReading>
   /** ENS name for EVM chains whose RPC resolves one, else the address; never throws, short timeout. */
   resolveDisplayAddress(chain: ChainDefinition, walletAddress: string): Promise<string>
   /** viem PublicClient for an EVM chain with rpcUrl (cached per chain), e.g. for ERC-1271 checks. */
@@ -101,15 +120,11 @@ export function createBalanceReader(opts: BalanceReaderOptions = {}): BalanceRea
   const pool = new ReadPool(opts.maxConcurrentReads ?? 32)
   const perRequest = opts.maxReadsPerRequest ?? 4
   const shared = new SharedReads<BalanceReading>()
+  const sharedGates = new SharedReads<ChainGateReading>()
 
-  /** The reads of one question, each through the pool, on the shared read's signal. */
-  function read(
-    chain: ChainDefinition,
-    walletAddress: string,
-    requirements: Requirements,
-    signal: AbortSignal,
-  ): Promise<BalanceReading> {
-    const limits = {
+  /** Every RPC call of a read through the pool; a full pool is "try again", not a queue. */
+  function limitsFor(chain: ChainDefinition, signal: AbortSignal) {
+    return {
       run: <T>(call: () => Promise<T>) =>
         pool.run(call, signal).catch((error: unknown) => {
           if (error instanceof ReadPoolBusyError) {
@@ -125,6 +140,16 @@ export function createBalanceReader(opts: BalanceReaderOptions = {}): BalanceRea
         }),
       perRequest,
     }
+  }
+
+  /** The reads of one question, each through the pool, on the shared read's signal. */
+  function read(
+    chain: ChainDefinition,
+    walletAddress: string,
+    requirements: Requirements,
+    signal: AbortSignal,
+  ): Promise<BalanceReading> {
+    const limits = limitsFor(chain, signal)
     if (chain.chainType === 'ethereum') {
       return readEvmBalances(
         { clients, detector, blocks, limits },
@@ -143,7 +168,74 @@ export function createBalanceReader(opts: BalanceReaderOptions = {}): BalanceRea
     }).then((tokenBalances) => ({ tokenBalances }))
   }
 
-  return {
+  /** A gate's conditions on one chain, through the pool, on the shared read's signal. No cache. */
+  function readGate(
+    chain: ChainDefinition,
+    walletAddress: string,
+    conditions: readonly ChainConditionNode[],
+    signal: AbortSignal,
+  ): Promise<ChainGateReading> {
+    const limits = limitsFor(chain, signal)
+    // `picket` conditions are Picket requirements: read exactly as readBalances reads them
+    // (sharing its reads in flight, never from its balance cache), on this gate read's signal.
+    const readPicket = (requirements: Requirements) =>
+      reader.readBalances(chain, walletAddress, requirements, { signal, fresh: true })
+    const evm = chain.chainType === 'ethereum'
+    const kinds = evm ? EVM_CONDITION_TYPES : SOLANA_CONDITION_TYPES
+    const own: ChainConditionNode[] = []
+    const others = new Map<string, ConditionAnswer>()
+    for (const condition of conditions) {
+      if (kinds.has(condition.type)) own.push(condition)
+      else others.set(condition.key, { error: `a ${condition.type} condition is not read on ${chain.slug}` })
+    }
+    const reading = evm
+      ? readEvmGateConditions(
+          { clients, detector, blocks, limits },
+          chain,
+          walletAddress,
+          own as EvmGateCondition[],
+          {
+            signal,
+            readPicket,
+          },
+        )
+      : readSolanaGateConditions(
+          { timeout, signal, fetch: opts.fetch, limits, breakers },
+          chain,
+          walletAddress,
+          own as SolanaGateCondition[],
+          { signal, readPicket },
+        )
+    if (others.size === 0) return reading
+    return reading.then((read) => ({ ...read, answers: new Map([...read.answers, ...others]) }))
+  }
+
+  const reader: BalanceReader = {
+    async readGateConditions(chain, walletAddress, conditions, readOpts = {}) {
+      const { signal } = readOpts
+      if (chain.chainType === 'flow') {
+        throw new TokenGatingUnsupportedError(chain.slug, 'gate conditions are not implemented for Flow')
+      }
+      if (conditions.length === 0) return { answers: new Map() }
+      if (!chain.authorizationSupported || chain.rpcUrl === undefined) {
+        throw new ChainRpcNotConfiguredError(chain.slug)
+      }
+      throwIfAborted(signal, chain)
+      const owner = chain.chainType === 'ethereum' ? walletAddress.toLowerCase() : walletAddress
+      const key = `gate\n${chainReadIdentity(chain)}\n${owner}\n${[...new Set(conditions.map((c) => c.key))].sort().join('\n')}`
+      try {
+        return await sharedGates.run(key, signal, (sharedSignal) =>
+          readGate(chain, walletAddress, conditions, sharedSignal),
+        )
+      } catch (error) {
+        if (signal?.aborted && error === signal.reason) {
+          throw new ChainUnavailableError(chain.slug, 'request aborted before the chain answered', {
+            cause: error,
+          })
+        }
+        throw error
+      }
+    },
     async readBalances(chain, walletAddress, requirements, readOpts = {}) {
       const { signal } = readOpts
       if (!appliesTo(chain, requirements)) {
@@ -190,7 +282,24 @@ export function createBalanceReader(opts: BalanceReaderOptions = {}): BalanceRea
       recent?.clear()
     },
   }
+  return reader
 }
+
+/** The condition kinds each chain family reads; any other is answered "not read here" (an error). */
+const EVM_CONDITION_TYPES: ReadonlySet<ChainConditionNode['type']> = new Set([
+  'erc20',
+  'erc721',
+  'erc1155',
+  'native',
+  'call',
+  'picket',
+])
+const SOLANA_CONDITION_TYPES: ReadonlySet<ChainConditionNode['type']> = new Set([
+  'splToken',
+  'metaplexCollection',
+  'native',
+  'picket',
+])
 
 /**
  * What a reading answers, and nothing else: the chain and its endpoints, the owner, and the

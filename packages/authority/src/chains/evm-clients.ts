@@ -17,6 +17,12 @@ export interface EvmClientOptions {
 export interface EvmClients {
   /** A public client for an EVM chain with an `rpcUrl`; the same instance for the same chain settings. */
   clientFor(chain: ChainDefinition): PublicClient | undefined
+  /**
+   * The same chain, endpoints, breakers and chain-id proofs, but requests made in the same tick
+   * go to an endpoint as one JSON-RPC batch (one HTTP POST): a gate's multicall `eth_call` and
+   * its `eth_getBalance` travel together (`evm-gate-reads.ts`).
+   */
+  batchingClientFor(chain: ChainDefinition): PublicClient | undefined
   clear(): void
 }
 
@@ -26,39 +32,48 @@ export interface EvmClients {
  * endpoint costs one timeout until it is open, then nothing. Settings are chosen for a gate:
  * - `retryCount: 0`: a retry of the same endpoint doubles the worst-case latency of a request
  *   that is already waiting on us; the next endpoint is the retry.
- * - no JSON-RPC batching and no automatic multicall: the readers batch explicitly, with a
- *   deployless multicall (`evm-balances.ts`) that any node — ganache included, which has no
- *   multicall3 contract — answers in one `eth_call`.
+ * - no automatic multicall: the readers batch explicitly, with a deployless multicall
+ *   (`evm-balances.ts`) that any node — ganache included, which has no multicall3 contract —
+ *   answers in one `eth_call`;
+ * - no JSON-RPC batching on `clientFor`'s client; `batchingClientFor`'s sends what is asked in
+ *   one tick as one JSON-RPC batch, each request still through the fallback, the breakers and
+ *   its own failure classification.
  */
 const MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 
 export function createEvmClients(options: EvmClientOptions): EvmClients {
-  const clients = new Map<string, PublicClient>()
-  return {
-    clientFor(chain) {
-      const urls = rpcEndpointsOf(chain)
-      if (chain.chainType !== 'ethereum' || urls.length === 0) return undefined
-      const key = chainReadIdentity(chain)
-      let client = clients.get(key)
-      if (!client) {
-        const viem = viemChain(chain, urls[0]!)
-        const endpoints = new Map(
+  const clients = new Map<string, { single: PublicClient; batching: PublicClient }>()
+  const clientsOf = (chain: ChainDefinition) => {
+    const urls = rpcEndpointsOf(chain)
+    if (chain.chainType !== 'ethereum' || urls.length === 0) return undefined
+    const key = chainReadIdentity(chain)
+    let pair = clients.get(key)
+    if (!pair) {
+      const viem = viemChain(chain, urls[0]!)
+      const endpointsWith = (batch: false | { wait: number }) =>
+        new Map(
           urls.map((url) => [
             url,
             http(url, {
               timeout: options.timeout,
               retryCount: 0,
-              batch: false,
+              batch,
               // A balance or signature answer is tiny; a huge one (a contract returning megabytes)
               // must not be buffered. Over the cap it is the request's failure, not the endpoint's.
               maxResponseBodySize: MAX_RESPONSE_BYTES,
               ...(options.fetch && { fetchFn: options.fetch }),
-            })({ chain: viem, retryCount: 0 }).request,
+            })({ chain: viem, retryCount: 0 }).request as EndpointRequest,
           ]),
         )
-        const onChain = endpointChainCheck(chain, endpoints)
-        const chainCheckFailures = new WeakSet<object>()
-        const request = (args: { method: string; params?: unknown }) =>
+      const endpoints = endpointsWith(false)
+      // Both clients share the endpoints' chain-id proofs (made unbatched, once per endpoint).
+      const onChain = endpointChainCheck(chain, endpoints)
+      const chainCheckFailures = new WeakSet<object>()
+      const requestVia = (via: ReadonlyMap<string, EndpointRequest>) => {
+        // The requests of one batch fail together, with one error: the endpoint's failure is
+        // counted once (by the first request it meets); the others still move to the next endpoint.
+        const counted = new WeakSet<object>()
+        return (args: { method: string; params?: unknown }) =>
           callWithFallback(
             chain.slug,
             urls,
@@ -70,20 +85,29 @@ export function createEvmClients(options: EvmClientOptions): EvmClients {
                 throw error
               })
               try {
-                return await endpoints.get(url)!(args as never)
+                return await via.get(url)!(args)
               } catch (error) {
                 // An endpoint that failed may come back as something else: ask again next time.
                 if (classifyEvmFailure(args.method, error) === 'endpoint') onChain.forget(url)
                 throw error
               }
             },
-            (error) =>
-              error instanceof WrongChainEndpointError ||
-              (error instanceof Object && chainCheckFailures.has(error))
-                ? 'endpoint'
-                : classifyEvmFailure(args.method, error),
+            (error) => {
+              if (
+                error instanceof WrongChainEndpointError ||
+                (error instanceof Object && chainCheckFailures.has(error))
+              )
+                return 'endpoint'
+              const kind = classifyEvmFailure(args.method, error)
+              if (kind !== 'endpoint' || !(error instanceof Object) || via === endpoints) return kind
+              if (counted.has(error)) return 'elsewhere'
+              counted.add(error)
+              return kind
+            },
           )
-        client = createPublicClient({
+      }
+      const clientOver = (request: (args: { method: string; params?: unknown }) => Promise<unknown>) =>
+        createPublicClient({
           chain: viem,
           transport: custom({ request }, { retryCount: 0 }),
           batch: { multicall: false },
@@ -94,10 +118,18 @@ export function createEvmClients(options: EvmClientOptions): EvmClients {
           // inside this server's network. No balance, interface or signature read needs it.
           ccipRead: false,
         }) as PublicClient
-        clients.set(key, client)
+      pair = {
+        single: clientOver(requestVia(endpoints)),
+        // `wait: 0`: what is asked in one tick goes in one POST; nothing waits for company.
+        batching: clientOver(requestVia(endpointsWith({ wait: 0 }))),
       }
-      return client
-    },
+      clients.set(key, pair)
+    }
+    return pair
+  }
+  return {
+    clientFor: (chain) => clientsOf(chain)?.single,
+    batchingClientFor: (chain) => clientsOf(chain)?.batching,
     clear() {
       clients.clear()
     },

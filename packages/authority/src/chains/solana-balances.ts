@@ -161,7 +161,7 @@ async function readMintBalance(
  * (it also reflects Token-2022 interest/scaled-amount extensions); `amount`/`decimals` is the
  * fallback for RPCs that omit it. `uiAmount` (a float) is never used.
  */
-function uiAmountOf(chain: ChainDefinition, entry: unknown): string {
+export function uiAmountOf(chain: ChainDefinition, entry: unknown): string {
   const tokenAmount = dig(entry, ['account', 'data', 'parsed', 'info', 'tokenAmount'])
   if (!isRecord(tokenAmount)) throw malformed(chain, 'getTokenAccountsByOwner', 'missing tokenAmount')
   const { uiAmountString, amount, decimals } = tokenAmount
@@ -246,7 +246,7 @@ async function callSolana<R>(
  * the request's (final, not counted); another JSON-RPC error or an HTTP 4xx is asked elsewhere,
  * not counted; only an unreachable endpoint, a 5xx/429 or a body that is not JSON-RPC counts.
  */
-function classifySolanaFailure(err: unknown): FailureKind {
+export function classifySolanaFailure(err: unknown): FailureKind {
   if (err instanceof JsonRpcResponseError)
     return err.code === JSON_RPC_INVALID_PARAMS ? 'answer' : 'elsewhere'
   if (!(err instanceof JsonRpcTransportError)) return 'elsewhere'
@@ -269,11 +269,11 @@ function offendingAddress(params: unknown, walletAddress: string): { address: st
   return { address: walletAddress, role: 'wallet' }
 }
 
-function malformed(chain: ChainDefinition, method: string, detail: string): ChainUnavailableError {
+export function malformed(chain: ChainDefinition, method: string, detail: string): ChainUnavailableError {
   return new ChainUnavailableError(chain.slug, `${method}: malformed response (${detail})`)
 }
 
-function dig(value: unknown, path: readonly string[]): unknown {
+export function dig(value: unknown, path: readonly string[]): unknown {
   let current = value
   for (const key of path) {
     if (!isRecord(current)) return undefined
