@@ -3,6 +3,7 @@ import {
   expectObject,
   optionalBoolean,
   optionalString,
+  REQUIREMENT_FIELD_NAMES,
   RequirementsError,
   requiredInteger,
   requiredString,
@@ -55,12 +56,30 @@ export interface NormalizedAuthRequest {
 export interface NormalizedAuthzRequest {
   accessToken: string
   requirements: Requirements
+  /** A gate in the gate language (this package's extension), unparsed; instead of requirements. */
+  gate?: unknown
   revalidate: boolean
 }
 
 export interface NormalizedValidateRequest {
   accessToken: string
   requirements: Requirements
+  gate?: unknown
+}
+
+/**
+ * `gate` (this package's extension, parsed strictly by the route) instead of requirements:
+ * both in one body is a 400, not a choice made for the caller.
+ */
+function gateOf(body: Body): { gate?: unknown } {
+  if (!Object.hasOwn(body, 'gate') || body.gate === undefined) return {}
+  const requirements = REQUIREMENT_FIELD_NAMES.concat('requirements').filter((name) => !isAbsent(body[name]))
+  if (requirements.length > 0) {
+    throw parameterInvalid(
+      `gate and ${requirements[0]} in one request: send a gate or requirements, not both`,
+    )
+  }
+  return { gate: body.gate }
 }
 
 /** `undefined`, `null` and `""`: every SDK sends one of them for "not provided" (§9 #4). */
@@ -187,6 +206,7 @@ export function normalizeAuthzRequest(input: unknown): NormalizedAuthzRequest {
   return {
     accessToken: requiredText(body, ['accessToken', 'access_token']),
     requirements: requirementsOf(body),
+    ...gateOf(body),
     revalidate: revalidateOf(body),
   }
 }
@@ -197,6 +217,7 @@ export function normalizeValidateRequest(input: unknown): NormalizedValidateRequ
   return {
     accessToken: requiredText(body, ['accessToken', 'access_token']),
     requirements: requirementsOf(body),
+    ...gateOf(body),
   }
 }
 

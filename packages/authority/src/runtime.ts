@@ -7,6 +7,7 @@ import {
   type AuthorityConfigInput,
   parseAuthorityConfig,
 } from './config.js'
+import { type GateChains, gateChainsOf } from './gates/gate-chains.js'
 import { guardNonceStore } from './nonces/guarded-store.js'
 import { createMemoryNonceStore } from './nonces/memory-store.js'
 import { createRedisNonceStore } from './nonces/redis-store.js'
@@ -66,6 +67,8 @@ export interface AuthorityRuntime {
   readonly config: AuthorityConfig
   readonly projects: ProjectDirectory
   readonly chains: ChainRegistry
+  /** The chains a gate may name (aliases and CAIP-2 ids of `chains`). */
+  readonly gateChains: GateChains
   readonly balances: AuthorityBalanceReader
   readonly nonces: NonceStore
   /** Prometheus metrics of this authority, in its own registry (`GET {prefix}/metrics`). */
@@ -189,6 +192,7 @@ export async function createAuthorityRuntime(options: AuthorityOptions): Promise
     config,
     projects: createProjectDirectory(config.projects),
     chains,
+    gateChains: gateChainsOf(chains),
     balances,
     nonces: guardNonceStore(nonceStore),
     metrics,

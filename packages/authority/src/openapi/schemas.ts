@@ -144,6 +144,36 @@ export const SCHEMAS = {
       creatorAddress: { type: 'string', description: 'Verified creator of the SPL tokens' },
     },
   },
+  Gate: {
+    type: 'object',
+    description:
+      "A gate in this package's gate language, instead of `requirements`: groups `all`, `any`, `atLeast: { n, of }`, " +
+      '`not` over conditions `erc20`, `erc721`, `erc1155`, `native`, `allowlist`, `call`, `splToken`, ' +
+      '`metaplexCollection`, `picket`, each naming its `chain` (a CAIP-2 id such as `eip155:8453`, or a chain ' +
+      "slug of this authority). Parsed strictly: a mistake is a 400 naming its path. See the README's Gates section.",
+    example: {
+      all: [
+        {
+          erc721: {
+            chain: 'eip155:1',
+            contract: '0xbc4ca0eda7647a8ab7c2061c2e118a18a936f13d',
+            ids: ['1-100'],
+          },
+        },
+        {
+          any: [
+            {
+              erc20: {
+                chain: 'eip155:8453',
+                contract: '0x833589fcd6edb6e08f4c7c32d4f71b54bda02913',
+                min: '500',
+              },
+            },
+          ],
+        },
+      ],
+    },
+  },
   SigningMessageContext: {
     type: 'object',
     description:
@@ -243,6 +273,20 @@ export const SCHEMAS = {
         type: 'integer',
         minimum: 0,
         description: 'The EVM block the balances were read at (the oldest, after /authz merged reads)',
+      },
+      gateFacts: {
+        type: 'object',
+        description:
+          "Answers of gate conditions, per chain (CAIP-2 id): the block they were read at (EVM) and each condition's " +
+          'key → met. Recorded by `/authz` with a gate, so the next request is decided from the token.',
+        additionalProperties: {
+          type: 'object',
+          required: ['met'],
+          properties: {
+            block: { type: 'integer', minimum: 0 },
+            met: { type: 'object', additionalProperties: { type: 'boolean' } },
+          },
+        },
       },
       contractAddress: { type: 'string', description: 'Legacy single-requirement claim' },
       tokenBalance: { type: 'string', description: 'Legacy single-requirement claim' },

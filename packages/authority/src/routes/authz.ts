@@ -1,8 +1,19 @@
 import type { FastifyInstance } from 'fastify'
-import type { AuthResponse, TokenIdBalances } from 'picket-core'
-import { claimsSatisfy, mergeTokenBalances, mergeTokenIdBalances } from 'picket-core'
+import type { AccessTokenPayload, AuthResponse, TokenIdBalances } from 'picket-core'
+import {
+  claimsSatisfy,
+  evaluateGate,
+  explainRefusal,
+  mergeGateFacts,
+  mergeTokenBalances,
+  mergeTokenIdBalances,
+  tokenLookup,
+} from 'picket-core'
 import { decideRequirements } from '../authorization.js'
+import type { ProjectConfig } from '../config.js'
 import { permissionDenied } from '../errors.js'
+import { decideGate } from '../gates/decide-gate.js'
+import { parseRequestGate } from '../gates/request-gate.js'
 import { BODY_ERRORS, errorResponse, errorResponses, json, ref } from '../openapi/schemas.js'
 import { clientGoneSignal, projectOf } from '../request-context.js'
 import { normalizeAuthzRequest } from '../request-normalization.js'
@@ -15,14 +26,17 @@ const AUTHZ_SCHEMA = {
   description:
     "Incremental token gating on the chain of the token's login (§2.3). Without `revalidate`, balances already " +
     'in the token that satisfy the requirements answer with the same token; otherwise the chain is read and a ' +
-    'new token is minted with the balances merged, keeping the old `exp`.',
+    'new token is minted with the balances merged, keeping the old `exp`. Instead of `requirements`, a `gate` ' +
+    "(this package's gate language) is decided the same way; the new token records the chains' answers in " +
+    '`gateFacts`, and a refusal (403) says which part of the gate failed.',
   tags: ['Sessions'],
   body: {
     type: 'object',
-    required: ['accessToken', 'requirements'],
+    required: ['accessToken'],
     properties: {
       accessToken: { type: 'string', description: 'A token of this project; `access_token` is read as well' },
       requirements: ref('Requirements'),
+      gate: ref('Gate'),
       revalidate: {
         type: 'boolean',
         default: false,
@@ -58,6 +72,7 @@ export function registerAuthzRoute(app: FastifyInstance, runtime: AuthorityRunti
     const project = projectOf(request)
     const body = normalizeAuthzRequest(request.body)
     const { claims, chain } = await verifyProjectToken(runtime, project, body.accessToken)
+    if (body.gate !== undefined) return authorizeGate(runtime, project, claims, body, clientGoneSignal(reply))
     const { requirements } = body
 
     if (!body.revalidate && claimsSatisfy(claims, requirements)) {
@@ -88,11 +103,47 @@ export function registerAuthzRoute(app: FastifyInstance, runtime: AuthorityRunti
         ...(tokenIdBalances ? { tokenIdBalances } : {}),
         ...(claims.domain ? { domain: claims.domain } : {}),
         ...blockOfMerge(claims, decision),
+        // The gate answers the old token recorded stay (they were read for this wallet).
+        ...(claims.gateFacts ? { gateFacts: claims.gateFacts } : {}),
         sid: claims.sid ?? claims.tid,
       },
       claims.exp,
     )
   })
+}
+
+/**
+ * `/authz` with a gate: the same token when its recorded answers and balances prove the gate
+ * (without `revalidate`); otherwise the gate is decided on a fresh read of its chains and, when
+ * met, a new token records the answers (merged with the old token's, keeping its `exp`); when
+ * not met, 403 saying which part failed.
+ */
+async function authorizeGate(
+  runtime: AuthorityRuntime,
+  project: ProjectConfig,
+  claims: AccessTokenPayload,
+  body: { accessToken: string; gate?: unknown; revalidate: boolean },
+  signal: AbortSignal,
+): Promise<AuthResponse> {
+  const gate = parseRequestGate(runtime, body.gate)
+  if (!body.revalidate && evaluateGate(gate, tokenLookup(claims, runtime.gateChains.aliases)).met === true) {
+    return { accessToken: body.accessToken, user: userOf(claims) }
+  }
+  const decision = await decideGate(runtime, claims, gate, signal)
+  if (!decision.met) throw permissionDenied(explainRefusal(decision.tree))
+  return mintAuthResponse(
+    runtime,
+    project,
+    userOf(claims),
+    {
+      ...(claims.tokenIdBalances ? { tokenIdBalances: claims.tokenIdBalances } : {}),
+      ...(claims.domain ? { domain: claims.domain } : {}),
+      ...(claims.blockNumber === undefined ? {} : { blockNumber: claims.blockNumber }),
+      gateFacts: mergeGateFacts(claims.gateFacts, decision.facts),
+      sid: claims.sid ?? claims.tid,
+    },
+    claims.exp,
+  )
 }
 
 /**

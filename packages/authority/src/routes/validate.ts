@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import type { AccessTokenPayload } from 'picket-core'
-import { claimsSatisfy } from 'picket-core'
+import { claimsSatisfy, evaluateGate, explainRefusal, tokenLookup } from 'picket-core'
 import { permissionDenied } from '../errors.js'
+import { parseRequestGate } from '../gates/request-gate.js'
 import { BODY_ERRORS, errorResponse, errorResponses, json, ref } from '../openapi/schemas.js'
 import { projectOf } from '../request-context.js'
 import { normalizeValidateRequest } from '../request-normalization.js'
@@ -11,8 +12,8 @@ import { verifyProjectToken } from './access-token.js'
 const VALIDATE_SCHEMA = {
   summary: 'Validate an access token',
   description:
-    'The decoded claims of a valid token of this project (§2.4). `requirements` are checked against the ' +
-    'balances in the token only, never the chain (`authz` reads the chain).',
+    'The decoded claims of a valid token of this project (§2.4). `requirements` (or a `gate`) are checked ' +
+    'against the balances and gate answers in the token only, never the chain (`authz` reads the chain).',
   tags: ['Sessions'],
   body: {
     type: 'object',
@@ -20,6 +21,7 @@ const VALIDATE_SCHEMA = {
     properties: {
       accessToken: { type: 'string', description: '`access_token` is read as well' },
       requirements: ref('Requirements'),
+      gate: ref('Gate'),
     },
   },
   response: {
@@ -50,6 +52,16 @@ export function registerValidateRoute(app: FastifyInstance, runtime: AuthorityRu
       const project = projectOf(request)
       const body = normalizeValidateRequest(request.body)
       const { claims } = await verifyProjectToken(runtime, project, body.accessToken)
+      if (body.gate !== undefined) {
+        const gate = parseRequestGate(runtime, body.gate)
+        const outcome = evaluateGate(gate, tokenLookup(claims, runtime.gateChains.aliases))
+        if (outcome.met === true) return claims
+        throw permissionDenied(
+          outcome.met === false
+            ? explainRefusal(outcome.tree)
+            : 'This access token does not prove the gate; call authz to read the chains',
+        )
+      }
       if (!claimsSatisfy(claims, body.requirements)) {
         throw permissionDenied(
           body.requirements.allowedWallets && Object.keys(body.requirements).length === 1

@@ -100,6 +100,7 @@ export function registerWellKnownRoutes(app: FastifyInstance, runtime: Authority
         'tokenBalances',
         'tokenIdBalances',
         'blockNumber',
+        'gateFacts',
         'domain',
       ],
     }

@@ -47,6 +47,7 @@ export async function issueAccessToken(
     ...(input.extensions?.tokenIdBalances ? { tokenIdBalances: input.extensions.tokenIdBalances } : {}),
     ...(input.extensions?.domain ? { domain: input.extensions.domain } : {}),
     ...(input.extensions?.blockNumber !== undefined ? { blockNumber: input.extensions.blockNumber } : {}),
+    ...(input.extensions?.gateFacts ? { gateFacts: input.extensions.gateFacts } : {}),
     // A login starts a session; a token minted from another (/authz) continues its session.
     sid: input.extensions?.sid ?? tid,
   }
