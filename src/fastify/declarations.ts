@@ -1,4 +1,4 @@
-import type { AccessTokenPayload } from 'picket-core'
+import type { AccessTokenPayload, GateEvaluation } from 'picket-core'
 import type { PicketClient } from 'picket-core/client'
 import type { GateHook } from './gate.js'
 import type { PicketRouteConfig } from './route-config.js'
@@ -11,7 +11,7 @@ export type PicketDecorator = PicketClient & {
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** fastify-picket route gate: `true`, `{ requirements?, optional?, revalidate?, incremental? }` or `false`. */
+    /** fastify-picket route gate: `true`, `{ requirements? | gate?, optional?, revalidate?, incremental?, chain? }` or `false`. */
     picket?: PicketRouteConfig
   }
   interface FastifyRequest {
@@ -21,6 +21,8 @@ declare module 'fastify' {
     picketUser: AccessTokenPayload | null
     /** The raw access token (the new one after incremental authorization), or `null`. */
     picketToken: string | null
+    /** How the route's `gate` was met (the evaluation tree), or `null` on routes without one. */
+    picketGate: GateEvaluation | null
   }
   interface FastifyInstance {
     picket: PicketDecorator

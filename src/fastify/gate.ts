@@ -32,6 +32,7 @@ export function createGateHook(gate: Gate<FastifyRequest>): GateHook {
       if (hit !== undefined) {
         request.picketToken = hit.token
         request.picketUser = hit.claims
+        request.picketGate = hit.gate ?? null
         done()
         return
       }
@@ -41,6 +42,7 @@ export function createGateHook(gate: Gate<FastifyRequest>): GateHook {
         if (outcome.minted) reply.header(NEW_TOKEN_HEADER, outcome.token)
         request.picketToken = outcome.token
         request.picketUser = outcome.claims
+        request.picketGate = outcome.gate ?? null
       }
       done()
     }, done)

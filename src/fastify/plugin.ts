@@ -77,6 +77,7 @@ function exposeDecorator(fastify: FastifyInstance, decorator: PicketDecorator): 
   }
   if (!fastify.hasRequestDecorator('picketUser')) fastify.decorateRequest('picketUser', null)
   if (!fastify.hasRequestDecorator('picketToken')) fastify.decorateRequest('picketToken', null)
+  if (!fastify.hasRequestDecorator('picketGate')) fastify.decorateRequest('picketGate', null)
 }
 
 async function picketPlugin(fastify: FastifyInstance, rawOptions: PicketPluginOptions): Promise<void> {
@@ -101,7 +102,7 @@ async function picketPlugin(fastify: FastifyInstance, rawOptions: PicketPluginOp
   })
 
   function gate(config: PicketRouteConfig = true): GateHook {
-    const resolved = resolveGate(config, 'gate()', options.chain)
+    const resolved = resolveGate(config, 'gate()', options.chain, options.chainAliases)
     if (!resolved) throw optionsError('gate()', 'gate(false) gates nothing: leave the hook out instead')
     const hook = createGateHook(engine.gate(resolved))
     // A scope-wide gate steps aside for routes that opt out with `config.picket: false`.
@@ -124,7 +125,13 @@ async function picketPlugin(fastify: FastifyInstance, rawOptions: PicketPluginOp
     if (!asksForGate(route)) return
     if ((this as unknown as Record<symbol, unknown>)[REGISTRATION] !== registration) return
     const picket = route.config!.picket
-    const resolved = resolveGate(picket, 'config.picket', options.chain, `${route.method} ${route.url}`)
+    const resolved = resolveGate(
+      picket,
+      'config.picket',
+      options.chain,
+      options.chainAliases,
+      `${route.method} ${route.url}`,
+    )
     if (!resolved) return
     const hook = createGateHook(engine.gate(resolved))
     prependHook(route, options.hook, hook)

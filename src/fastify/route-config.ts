@@ -16,12 +16,14 @@ export type { ResolvedGate }
  *
  * @param where what is being parsed (`config.picket`, `gate()`)
  * @param defaultChain the chain of a gate that names none (the plugin's `chain`)
+ * @param aliases the chain aliases a `gate` may use (the plugin's `chainAliases` over the defaults)
  * @param route `GET /holders`, appended to the path of every message
  */
 export function resolveGate(
   config: unknown,
   where: string,
   defaultChain: string,
+  aliases: Readonly<Record<string, string>>,
   route?: string,
 ): ResolvedGate | false {
   const suffix = route === undefined ? '' : ` of ${route}`
@@ -30,5 +32,6 @@ export function resolveGate(
     where,
     (path, problem) => optionsError(`${path}${suffix}`, problem),
     defaultChain,
+    aliases,
   )
 }

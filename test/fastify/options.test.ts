@@ -255,7 +255,7 @@ t.test('route gates (config.picket) are strict, naming the route', async (t) => 
   const cases: [unknown, string][] = [
     [
       'yes',
-      'config.picket of GET /holders: must be true, false or { requirements?, optional?, revalidate?, incremental?, chain? }, got "yes"',
+      'config.picket of GET /holders: must be true, false or { requirements? | gate?, optional?, revalidate?, incremental?, chain? }, got "yes"',
     ],
     [
       { requirement: { contractAddress: PASS } },
@@ -296,7 +296,7 @@ t.test('route gates (config.picket) are strict, naming the route', async (t) => 
     [{ optional: 'no' }, 'config.picket.optional of GET /holders: must be true or false, got "no"'],
     [
       { revalidate: true },
-      'config.picket.revalidate of GET /holders: needs requirements to revalidate: add requirements or remove it',
+      'config.picket.revalidate of GET /holders: needs requirements or a gate to revalidate: add one or remove it',
     ],
   ]
   for (const [config, message] of cases) {

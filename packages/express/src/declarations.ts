@@ -1,4 +1,4 @@
-import type { AccessTokenPayload } from 'picket-core'
+import type { AccessTokenPayload, GateEvaluation } from 'picket-core'
 import type { PicketClient } from 'picket-core/client'
 
 declare global {
@@ -10,6 +10,8 @@ declare global {
       picketUser?: AccessTokenPayload | null
       /** The raw access token (the new one after incremental authorization), or `null`. */
       picketToken?: string | null
+      /** How the route's `gate` was met (the evaluation tree), or `null` on routes without one. */
+      picketGate?: GateEvaluation | null
     }
   }
 }

@@ -92,6 +92,7 @@ export function picket(options: PicketOptions): PicketMiddleware {
     request.picket = client
     request.picketUser = null
     request.picketToken = null
+    request.picketGate = null
     if (takeCacheHit(request, identify)) {
       next()
       return

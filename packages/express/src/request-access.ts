@@ -48,5 +48,6 @@ export function takeCacheHit(request: Request, gate: Gate<Request>): boolean {
   if (hit === undefined) return false
   request.picketToken = hit.token
   request.picketUser = hit.claims
+  request.picketGate = hit.gate ?? null
   return true
 }

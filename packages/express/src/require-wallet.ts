@@ -42,7 +42,13 @@ export function requireWallet(config: GateConfig = true): RequestHandler {
   function gateFor(instance: PicketInstance): Gate<Request> {
     let gate = gates.get(instance)
     if (gate === undefined) {
-      const resolved = parseGateConfig(config, 'requireWallet()', optionsError, instance.options.chain)
+      const resolved = parseGateConfig(
+        config,
+        'requireWallet()',
+        optionsError,
+        instance.options.chain,
+        instance.options.chainAliases,
+      )
       gate = instance.engine.gate(resolved as Exclude<typeof resolved, false>)
       gates.set(instance, gate)
     }
@@ -72,6 +78,7 @@ export function requireWallet(config: GateConfig = true): RequestHandler {
         if (outcome.minted) response.setHeader(NEW_TOKEN_HEADER, outcome.token)
         request.picketToken = outcome.token
         request.picketUser = outcome.claims
+        request.picketGate = outcome.gate ?? null
       }
       next()
     }, next)

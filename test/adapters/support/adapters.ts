@@ -117,12 +117,21 @@ function served(base: string, close: () => Promise<void>): Served {
   return { url: base, call: (method, path, init) => send(base, method, path, init), close }
 }
 
-/** What every route answers: what the gate left on the request. */
+/**
+ * What every route answers: what the gate left on the request (and, on a route with a gate in
+ * the gate language, how it was met: `picketGate`, as `gate`).
+ */
 function routeAnswer(
   user: { walletAddress?: string; tokenBalances?: unknown } | null | undefined,
   token: unknown,
+  gate?: unknown,
 ) {
-  return { wallet: user?.walletAddress ?? null, balances: user?.tokenBalances ?? null, token: token ?? null }
+  return {
+    wallet: user?.walletAddress ?? null,
+    balances: user?.tokenBalances ?? null,
+    token: token ?? null,
+    ...(gate ? { gate } : {}),
+  }
 }
 
 export const fastifyAdapter: Adapter = {
@@ -143,7 +152,7 @@ export const fastifyAdapter: Adapter = {
       app.get(
         route.path,
         route.gate === undefined ? {} : { config: { picket: route.gate } },
-        async (request) => routeAnswer(request.picketUser, request.picketToken),
+        async (request) => routeAnswer(request.picketUser, request.picketToken, request.picketGate),
       )
     }
     await app.listen({ port: 0, host: '127.0.0.1' })
@@ -172,7 +181,7 @@ export const expressAdapter: Adapter = {
     if (helpers) app.use('/auth', picketRouter(helpers))
     for (const route of routes) {
       const handler = (request: express.Request, response: express.Response) => {
-        response.json(routeAnswer(request.picketUser, request.picketToken))
+        response.json(routeAnswer(request.picketUser, request.picketToken, request.picketGate))
       }
       if (route.gate === undefined) app.get(route.path, handler)
       else app.get(route.path, requireWallet(route.gate), handler)

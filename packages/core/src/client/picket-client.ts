@@ -1,3 +1,4 @@
+import type { GateExpression } from '../core/gate-language.js'
 import {
   type ConfigErrorFactory,
   expectObject,
@@ -119,13 +120,18 @@ export class PicketClient {
    */
   authz(args: AuthzRequest, options?: CallOptions): Promise<AuthResponse> {
     return this.#call(OPERATIONS.authz, options, (fail) => {
-      const { accessToken, requirements, revalidate } = expectObject(args, 'arguments', fail)
+      const { accessToken, requirements, gate, revalidate } = expectObject(args, 'arguments', fail)
+      if (gate !== undefined && requirements !== undefined) {
+        throw fail('gate', 'and requirements together: send one')
+      }
       return {
         path: expandPath(OPERATIONS.authz, {}),
         shape: authShape,
         body: {
           accessToken: requiredString(accessToken, 'accessToken', fail),
-          requirements: expectObject(requirements, 'requirements', fail),
+          ...(gate === undefined
+            ? { requirements: expectObject(requirements, 'requirements', fail) }
+            : { gate: expectObject(gate, 'gate', fail) }),
           revalidate: optionalBoolean(revalidate, 'revalidate', fail) ?? false,
         },
       }
@@ -134,21 +140,26 @@ export class PicketClient {
 
   /**
    * `POST /auth/validate`: the decoded claims of `accessToken` if Picket accepts it (and it meets
-   * `requirements`, when given) (§2.4).
+   * `requirements`, when given) (§2.4). `{ gate }` instead of requirements asks the bundled
+   * authority whether the token alone proves a gate (this package's extension).
    */
   validate(
     accessToken: string,
-    requirements?: RequirementsInput,
+    requirements?: RequirementsInput | { gate: GateExpression },
     options?: CallOptions,
   ): Promise<AccessTokenPayload> {
-    return this.#call(OPERATIONS.validate, options, (fail) => ({
-      path: expandPath(OPERATIONS.validate, {}),
-      shape: validateShape,
-      body: {
-        accessToken: requiredString(accessToken, 'accessToken', fail),
-        requirements: optionalObject(requirements, 'requirements', fail),
-      },
-    }))
+    return this.#call(OPERATIONS.validate, options, (fail) => {
+      const checks = optionalObject(requirements, 'requirements', fail)
+      const gate = checks && Object.hasOwn(checks, 'gate') ? checks.gate : undefined
+      return {
+        path: expandPath(OPERATIONS.validate, {}),
+        shape: validateShape,
+        body: {
+          accessToken: requiredString(accessToken, 'accessToken', fail),
+          ...(gate === undefined ? { requirements: checks } : { gate: expectObject(gate, 'gate', fail) }),
+        },
+      }
+    })
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { PicketClient } from '../client/index.js'
 import { PicketAPIError } from '../client/index.js'
-import type { AccessTokenPayload, Requirements } from '../core/index.js'
-import { requirementsKey, SingleFlightCache, tokenCacheKey } from '../core/index.js'
+import type { AccessTokenPayload, CompiledGate, Requirements } from '../core/index.js'
+import { gateExpressionOf, requirementsKey, SingleFlightCache, tokenCacheKey } from '../core/index.js'
 import type { Refusals } from './refusals.js'
 import { toClientError } from './upstream.js'
 
@@ -14,6 +14,11 @@ export interface Authorizer {
   incremental(token: string, requirements: Requirements): Promise<AuthzOutcome>
   /** `/authz` with `revalidate: true`: a fresh chain read. */
   revalidate(token: string, requirements: Requirements): Promise<AuthzOutcome>
+  /**
+   * `/authz` with a gate (this package's extension): a token that records the gate's answers, or
+   * the authority's refusal (its message says which part failed). `revalidate`: read afresh.
+   */
+  gate(token: string, gate: CompiledGate, revalidate: boolean): Promise<AuthzOutcome>
 }
 
 /**
@@ -32,20 +37,27 @@ export function createAuthorizer(options: {
   const { client, realm, refusals } = options
   const answers = new SingleFlightCache<AuthzOutcome>({ max: options.cache.max })
 
-  const keyOf = (token: string, requirements: Requirements, revalidate: boolean) =>
-    `${revalidate ? 'r' : 'i'}:${tokenCacheKey(token)}:${requirementsKey(requirements)}`
+  type Question = { requirements: Requirements } | { gate: CompiledGate }
+  const keyOf = (token: string, question: Question, revalidate: boolean) =>
+    `${revalidate ? 'r' : 'i'}:${tokenCacheKey(token)}:${
+      'gate' in question ? `g:${question.gate.key}` : requirementsKey(question.requirements)
+    }`
 
-  async function ask(token: string, requirements: Requirements, revalidate: boolean): Promise<AuthzOutcome> {
-    return answers.get(keyOf(token, requirements, revalidate), async () => {
+  async function ask(token: string, question: Question, revalidate: boolean): Promise<AuthzOutcome> {
+    return answers.get(keyOf(token, question, revalidate), async () => {
       try {
-        const { accessToken } = await client.authz({ accessToken: token, requirements, revalidate })
+        const { accessToken } = await client.authz(
+          'gate' in question
+            ? { accessToken: token, gate: gateExpressionOf(question.gate.root), revalidate }
+            : { accessToken: token, requirements: question.requirements, revalidate },
+        )
         // The new token is checked like any other before its claims are trusted.
         const claims = await options.verifyIssuedToken(accessToken)
         const outcome: AuthzOutcome = { granted: true, accessToken, claims }
         if (revalidate && accessToken !== token) {
           // The token just handed out was proven by this very read: a client that switches to
           // it must not turn each following request into another chain read.
-          answers.set(keyOf(accessToken, requirements, true), outcome, options.cache.ttl)
+          answers.set(keyOf(accessToken, question, true), outcome, options.cache.ttl)
         }
         return { value: outcome, ttl: options.cache.ttl }
       } catch (error) {
@@ -58,7 +70,8 @@ export function createAuthorizer(options: {
   }
 
   return {
-    incremental: (token, requirements) => ask(token, requirements, false),
-    revalidate: (token, requirements) => ask(token, requirements, true),
+    incremental: (token, requirements) => ask(token, { requirements }, false),
+    revalidate: (token, requirements) => ask(token, { requirements }, true),
+    gate: (token, gate, revalidate) => ask(token, { gate }, revalidate),
   }
 }

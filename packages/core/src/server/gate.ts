@@ -1,5 +1,20 @@
-import type { AccessTokenPayload, Requirements, ResolvedGate } from '../core/index.js'
-import { claimsSatisfy, isEmptyRequirements, requirementsRefusal, tokenCacheKey } from '../core/index.js'
+import type {
+  AccessTokenPayload,
+  CompiledGate,
+  GateEvaluation,
+  GateOutcome as GateVerdict,
+  Requirements,
+  ResolvedGate,
+} from '../core/index.js'
+import {
+  claimsSatisfy,
+  evaluateGate,
+  explainRefusal,
+  isEmptyRequirements,
+  requirementsRefusal,
+  tokenCacheKey,
+  tokenLookup,
+} from '../core/index.js'
 import type { Authorizer } from './authorizer.js'
 import type { ResolvedServerOptions } from './options.js'
 import type { Refusals } from './refusals.js'
@@ -43,6 +58,8 @@ export interface GateOutcome {
   claims: AccessTokenPayload
   /** The token was minted for this request (incremental authorization, revalidation). */
   minted: boolean
+  /** How the route's `gate` was met, for the handler (`picketGate`); absent without one. */
+  gate?: GateEvaluation
 }
 
 /**
@@ -61,6 +78,8 @@ export interface CacheHit {
   readonly token: string
   readonly key: string
   claims: AccessTokenPayload
+  /** How the route's `gate` was met (the current request's), when the route has one. */
+  gate?: GateEvaluation | undefined
 }
 
 export interface Gate<Req> {
@@ -107,6 +126,32 @@ function checkOf(gate: ResolvedGate): Check | undefined {
   }
 }
 
+/**
+ * A gate's verdict from a token's claims, memoised per claims object: the verified-token cache
+ * hands out one object per token, so a cache hit costs one WeakMap lookup, not an evaluation.
+ */
+function gateVerdictsOf(
+  compiled: CompiledGate,
+  aliases: Readonly<Record<string, string>>,
+): (claims: AccessTokenPayload) => GateVerdict {
+  const verdicts = new WeakMap<AccessTokenPayload, GateVerdict>()
+  return (claims) => {
+    let verdict = verdicts.get(claims)
+    if (verdict === undefined) {
+      verdict = evaluateGate(compiled, tokenLookup(claims, aliases))
+      verdicts.set(claims, verdict)
+    }
+    return verdict
+  }
+}
+
+/** An authority's refusal as the 403 says it: one line, bounded. */
+function boundedReason(reason: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
+  const line = reason.replace(/[\u0000-\u001f\u007f]+/g, ' ')
+  return line.length > 500 ? `${line.slice(0, 499)}…` : line
+}
+
 /** The token proves the check by itself: minted on its chain, its claims meet the requirements. */
 function proves(claims: AccessTokenPayload, check: Check): boolean {
   return claims.chain === check.chain && claimsSatisfy(claims, check.requirements)
@@ -125,6 +170,9 @@ export function createGate<Req>(context: GateContext<Req>, gate: ResolvedGate): 
   const route = checkOf(gate)
   // Checks decided from the token; a revalidating route's own check always asks the chain.
   const fromToken = [floor, gate.revalidate ? undefined : route].filter((c): c is Check => c !== undefined)
+  const routeGate = gate.gate
+  const gateFromToken =
+    routeGate && !gate.revalidate ? gateVerdictsOf(routeGate, options.chainAliases) : undefined
 
   /**
    * A gate's requirements apply to one chain: a token minted on another can prove nothing there,
@@ -190,6 +238,7 @@ export function createGate<Req>(context: GateContext<Req>, gate: ResolvedGate): 
       ;({ claims, accessToken: token } = outcome)
       minted = true
     }
+    if (routeGate) return checkGate(request, routeGate, { token, claims, minted })
     if (gate.revalidate && route) {
       assertChain(claims, route)
       const outcome = await authorizer.revalidate(token, route.requirements)
@@ -201,6 +250,46 @@ export function createGate<Req>(context: GateContext<Req>, gate: ResolvedGate): 
       ;({ claims, accessToken: token } = outcome)
     }
     return { token, claims, minted }
+  }
+
+  /**
+   * The route's gate: decided from the token when its recorded answers and balances prove it;
+   * otherwise `/authz` reads the chain (unless the route says `incremental: false`) and hands
+   * back a token that records the answers, so the next request is decided from the token.
+   */
+  async function checkGate(request: Req, compiled: CompiledGate, who: GateOutcome): Promise<GateOutcome> {
+    if (gateFromToken) {
+      const known = gateFromToken(who.claims)
+      if (known.met === true) return { ...who, gate: known.tree }
+      if (gate.incremental === false) {
+        throw refusals.insufficient(
+          realm,
+          known.met === false
+            ? explainRefusal(known.tree)
+            : "this token does not prove the route's gate (it decides from the token alone)",
+        )
+      }
+    }
+    const outcome = await authorizer.gate(who.token, compiled, gate.revalidate)
+    if (!outcome.granted) {
+      context.log(request).debug(`picket: /authz refused the wallet for the gate: ${outcome.reason}`)
+      throw refusals.insufficient(realm, boundedReason(outcome.reason))
+    }
+    const proven = evaluateGate(compiled, tokenLookup(outcome.claims, options.chainAliases))
+    if (proven.met !== true) {
+      // The authority granted, but its token does not prove the gate (another version, or a gate
+      // it read differently): never a pass on the authority's word alone.
+      context
+        .log(request)
+        .error({ gate: proven.tree }, "picket: /authz granted a token that does not prove the route's gate")
+      throw refusals.insufficient(realm, "the authority's token does not prove this route's gate")
+    }
+    return {
+      token: outcome.accessToken,
+      claims: outcome.claims,
+      minted: who.minted || outcome.accessToken !== who.token,
+      gate: proven.tree,
+    }
   }
 
   // The common case answered synchronously: one bearer header whose token is in the cache and
@@ -234,11 +323,18 @@ export function createGate<Req>(context: GateContext<Req>, gate: ResolvedGate): 
           const claims = peekKey(key)
           if (claims === undefined) return undefined
           for (const current of fromToken) if (!proves(claims, current)) return undefined
+          let evaluation: GateEvaluation | undefined
+          if (gateFromToken) {
+            const known = gateFromToken(claims)
+            if (known.met !== true) return undefined
+            evaluation = known.tree
+          }
           if (last !== undefined && last.header === header) {
             last.claims = claims
+            last.gate = evaluation
             return last
           }
-          const hit: CacheHit = { header, token, key, claims }
+          const hit: CacheHit = { header, token, key, claims, gate: evaluation }
           if (connection) lastHits.set(connection, hit)
           return hit
         }

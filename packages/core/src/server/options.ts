@@ -1,9 +1,12 @@
 import { PicketClient, type PicketClientOptions, PicketConfigError } from '../client/index.js'
 import {
   type AccessTokenPayload,
+  type Caip2ChainId,
   type ConfigErrorFactory,
+  caip2Family,
   chainTypeOf,
   childPath,
+  DEFAULT_CHAIN_ALIASES,
   describeValue,
   expectRecord,
   type GateRequirements,
@@ -20,6 +23,7 @@ import {
   refuseUndefinedValues,
   refuseUnknownKeys,
   requiredString,
+  SOLANA_MAINNET,
 } from '../core/index.js'
 import {
   type MetricsOptions,
@@ -89,6 +93,12 @@ export interface PicketServerOptions<Req> {
    */
   chain?: string
   /**
+   * Chain names a `gate` may use, as CAIP-2 ids, over the defaults (`ethereum` → `eip155:1`,
+   * `base` → `eip155:8453`, `localhost` → `eip155:1337`, `solana`, …): e.g. `{ devnet: 'eip155:31337' }`.
+   * Name your authority's chains the same way; a token's `chain` claim is looked up here too.
+   */
+  chainAliases?: Record<string, string>
+  /**
    * Requirements of this whole registration: every gated request must meet them as well as
    * its route's own, and the login route asks for them. So a token minted elsewhere (directly
    * at the API with the publishable key) cannot skip the login rules.
@@ -137,6 +147,8 @@ export interface ResolvedServerOptions<Req> {
   audience: string | undefined
   /** The default chain of gates. */
   chain: string
+  /** Chain aliases of gates, the defaults and the adapter's `chainAliases`. */
+  chainAliases: Readonly<Record<string, Caip2ChainId>>
   /** The registration's own requirements, applied to every gated request (`undefined`: none). */
   floor: ResolvedGate | undefined
   allowedDomains: AllowedDomains | undefined
@@ -166,6 +178,7 @@ const SHARED_KEYS = [
   'verify',
   'audience',
   'chain',
+  'chainAliases',
   'requirements',
   'allowedDomains',
   'acceptTokensWithoutDomain',
@@ -303,6 +316,26 @@ function resolveRevocation<Req>(
   return { isRevoked: list.isRevoked.bind(list) as IsRevoked, revoke: list.revoke.bind(list) }
 }
 
+function resolveChainAliases(
+  value: unknown,
+  fail: ConfigErrorFactory,
+): Readonly<Record<string, Caip2ChainId>> {
+  if (value === undefined) return DEFAULT_CHAIN_ALIASES
+  const record = expectRecord(value, 'chainAliases', fail, "an object such as { devnet: 'eip155:31337' }")
+  const aliases: Record<string, Caip2ChainId> = { ...DEFAULT_CHAIN_ALIASES }
+  for (const [alias, chain] of Object.entries(record)) {
+    parseChainSlug(alias, `chainAliases.${alias}`, fail)
+    if (typeof chain !== 'string' || !chain.includes(':') || caip2Family(chain) === undefined) {
+      throw fail(
+        `chainAliases.${alias}`,
+        `must be a CAIP-2 chain id such as 'eip155:8453' or '${SOLANA_MAINNET}', got ${describeValue(chain)}`,
+      )
+    }
+    aliases[alias] = chain
+  }
+  return Object.freeze(aliases)
+}
+
 function resolveFloor(
   raw: Record<string, unknown>,
   chain: string,
@@ -367,6 +400,7 @@ export function resolveServerOptions<Req>(
     verify,
     audience,
     chain,
+    chainAliases: resolveChainAliases(raw.chainAliases, fail),
     floor: resolveFloor(raw, chain, fail),
     allowedDomains,
     acceptTokensWithoutDomain,
