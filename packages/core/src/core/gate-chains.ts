@@ -27,6 +27,17 @@ const CAIP2 = /^(eip155):([1-9][0-9]{0,15})$|^(solana):([1-9A-HJ-NP-Za-km-z]{32}
 
 /** The chain family of a CAIP-2 id this package reads, or `undefined` for any other. */
 export function caip2Family(chain: string): Extract<ChainType, 'ethereum' | 'solana'> | undefined {
+  // Asked for every condition of every evaluation: the few chains a process sees are remembered.
+  const known = families.get(chain)
+  if (known !== undefined || families.has(chain)) return known
+  const family = familyOf(chain)
+  if (families.size < 1024) families.set(chain, family)
+  return family
+}
+
+const families = new Map<string, Extract<ChainType, 'ethereum' | 'solana'> | undefined>()
+
+function familyOf(chain: string): Extract<ChainType, 'ethereum' | 'solana'> | undefined {
   const match = CAIP2.exec(chain)
   if (!match) return undefined
   if (match[1] === 'eip155') return Number.isSafeInteger(Number(match[2])) ? 'ethereum' : undefined

@@ -44,7 +44,7 @@ function verdictOf(node: GateEvaluation): Verdict {
 }
 
 function evaluateNode(node: GateNode, lookup: ConditionLookup): GateEvaluation {
-  const description = node.label ?? describeNode(node)
+  const description = node.label ?? describedNode(node)
   if ('key' in node) {
     const known = lookup(node)
     return {
@@ -128,6 +128,18 @@ function boundsText(node: { min?: string; max?: string }, unit: string): string 
   if (node.min !== undefined) return `at least ${node.min} ${unit}`
   if (node.max !== undefined) return `at most ${node.max} ${unit}`
   return `any ${unit}`
+}
+
+/** Descriptions of the (frozen) nodes seen: written once, not on every evaluation. */
+const descriptions = new WeakMap<GateNode, string>()
+
+function describedNode(node: GateNode): string {
+  let description = descriptions.get(node)
+  if (description === undefined) {
+    description = describeNode(node)
+    descriptions.set(node, description)
+  }
+  return description
 }
 
 /** A node in words, from the gate's own content only (never an allowlist's wallets). */
