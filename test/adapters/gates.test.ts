@@ -322,8 +322,8 @@ for (const route of ROUTES) {
             else
               t.equal(
                 leaf.source,
-                leaf.type === 'allowlist' ? 'wallet' : 'token',
-                `${name}: ${leaf.type} from the ${leaf.type === 'allowlist' ? 'wallet' : 'token'}`,
+                leaf.type === 'allowlist' ? 'wallet' : 'chain',
+                `${name}: ${leaf.type} ${leaf.type === 'allowlist' ? 'from the wallet' : 'read for this request'}`,
               )
           }
           const fresh = answer.headers['picket-access-token']
@@ -441,6 +441,7 @@ t.test('revalidate: true reads the chain again, every time', async (t) => {
       t.ok(localRpc.posts.length > 0, `${name} #${attempt}: the chain was read`)
       t.equal(baseRpc.posts.length, 0, `${name} #${attempt}: only the chain the gate names`)
       t.equal(gateOf(answer)?.met, true)
+      t.equal(gateOf(answer)?.source, 'chain', `${name} #${attempt}: the answer was read for this request`)
     }
     const refused = await server.call('GET', '/pass-7-fresh', { headers: bearer(tokens.passOnly) })
     t.equal(refused.status, 403, `${name}: a fresh read refuses too`)

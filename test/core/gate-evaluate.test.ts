@@ -282,16 +282,21 @@ t.test('descriptions and explanations of a refusal', async (t) => {
   )
   t.equal(
     refuse({ not: c(0) }, answers([true])),
-    'The wallet does not meet this gate: at least 1 native coin on eip155:1: met',
+    'The wallet does not meet this gate: at least 1 native coin on eip155:1: met, and the gate asks that it is not',
     'a not names the part that was met',
   )
   t.equal(
+    refuse({ not: c(0), label: 'not revoked' }, answers([true])),
+    'The wallet does not meet this gate: not revoked: not met',
+    'a labelled not is its own reason',
+  )
+  t.equal(
     refuse({ not: { all: [c(0), c(1)] } }, answers([true, true])),
-    'The wallet does not meet this gate: all of 2: 2 met',
+    'The wallet does not meet this gate: all of 2: met (2 of 2), and the gate asks that it is not',
   )
   t.equal(
     refuse({ not: { any: [c(0), c(1)] } }, answers([true, false])),
-    'The wallet does not meet this gate: at least 1 native coin on eip155:1: met',
+    'The wallet does not meet this gate: at least 1 native coin on eip155:1: met, and the gate asks that it is not',
   )
   t.equal(
     refuse(

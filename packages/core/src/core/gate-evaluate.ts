@@ -197,11 +197,13 @@ export function explainRefusal(tree: GateEvaluation): string {
 /** The parts that made `node` come out as `wanted` (false for a refusal). */
 function collect(node: GateEvaluation, wanted: boolean, reasons: string[]): void {
   if (!node.children) {
-    reasons.push(`${node.description}: ${wanted ? 'met' : 'not met'}`)
+    reasons.push(`${node.description}: ${wanted ? 'met, and the gate asks that it is not' : 'not met'}`)
     return
   }
   if (node.type === 'not') {
-    collect(node.children[0]!, !wanted, reasons)
+    // A labelled `not` ("not revoked") is its own reason; an unlabelled one is its part's.
+    if (node.description !== 'not') reasons.push(`${node.description}: ${wanted ? 'met' : 'not met'}`)
+    else collect(node.children[0]!, !wanted, reasons)
     return
   }
   const deciding = node.children.filter((child) => child.met === wanted)
@@ -214,5 +216,9 @@ function collect(node: GateEvaluation, wanted: boolean, reasons: string[]): void
   // `not`) every part of an `all` is met.
   const met = node.children.filter((child) => child.met === true).length
   const parts = deciding.map((child) => child.description).join('; ')
-  reasons.push(`${node.description}: ${met} met${wanted ? '' : ` (not met: ${parts})`}`)
+  reasons.push(
+    wanted
+      ? `${node.description}: met (${met} of ${node.children.length}), and the gate asks that it is not`
+      : `${node.description}: ${met} met (not met: ${parts})`,
+  )
 }

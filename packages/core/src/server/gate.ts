@@ -1,6 +1,7 @@
 import type {
   AccessTokenPayload,
   CompiledGate,
+  ConditionLookup,
   GateEvaluation,
   GateOutcome as GateVerdict,
   Requirements,
@@ -115,6 +116,12 @@ interface Check {
   readonly chain: string
   /** The 403 wording for this check (one per cause). */
   readonly refusal: string
+  /**
+   * Its answer per claims object: the verified-token cache hands out one object per token, so a
+   * cache hit looks the answer up instead of running `claimsSatisfy` again (the cache
+   * deep-freezes claims, so the answer cannot go stale).
+   */
+  readonly proven: WeakMap<AccessTokenPayload, boolean>
 }
 
 function checkOf(gate: ResolvedGate): Check | undefined {
@@ -123,6 +130,7 @@ function checkOf(gate: ResolvedGate): Check | undefined {
     requirements: gate.requirements,
     chain: gate.chain,
     refusal: requirementsRefusal(gate.requirements),
+    proven: new WeakMap(),
   }
 }
 
@@ -145,6 +153,19 @@ function gateVerdictsOf(
   }
 }
 
+/**
+ * The new token's answers, with those the old token did not have marked as read for this
+ * request (`source: 'chain'`): what the handler sees in `picketGate`. On a revalidating route
+ * every answer was read now.
+ */
+function readNow(after: ConditionLookup, before: ConditionLookup, revalidated = false): ConditionLookup {
+  return (node) => {
+    const known = after(node)
+    if (known.source !== 'token' || (!revalidated && before(node).verdict !== undefined)) return known
+    return { ...known, source: 'chain' }
+  }
+}
+
 /** An authority's refusal as the 403 says it: one line, bounded. */
 function boundedReason(reason: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
@@ -154,7 +175,12 @@ function boundedReason(reason: string): string {
 
 /** The token proves the check by itself: minted on its chain, its claims meet the requirements. */
 function proves(claims: AccessTokenPayload, check: Check): boolean {
-  return claims.chain === check.chain && claimsSatisfy(claims, check.requirements)
+  let answer = check.proven.get(claims)
+  if (answer === undefined) {
+    answer = claims.chain === check.chain && claimsSatisfy(claims, check.requirements)
+    check.proven.set(claims, answer)
+  }
+  return answer
 }
 
 /**
@@ -266,7 +292,7 @@ export function createGate<Req>(context: GateContext<Req>, gate: ResolvedGate): 
           realm,
           known.met === false
             ? explainRefusal(known.tree)
-            : "this token does not prove the route's gate (it decides from the token alone)",
+            : "this token does not prove the route's gate (the route has incremental: false, so it decides from the token alone: present a token /authz minted for this gate)",
         )
       }
     }
@@ -275,7 +301,14 @@ export function createGate<Req>(context: GateContext<Req>, gate: ResolvedGate): 
       context.log(request).debug(`picket: /authz refused the wallet for the gate: ${outcome.reason}`)
       throw refusals.insufficient(realm, boundedReason(outcome.reason))
     }
-    const proven = evaluateGate(compiled, tokenLookup(outcome.claims, options.chainAliases))
+    const proven = evaluateGate(
+      compiled,
+      readNow(
+        tokenLookup(outcome.claims, options.chainAliases),
+        tokenLookup(who.claims, options.chainAliases),
+        gate.revalidate,
+      ),
+    )
     if (proven.met !== true) {
       // The authority granted, but its token does not prove the gate (another version, or a gate
       // it read differently): never a pass on the authority's word alone.
