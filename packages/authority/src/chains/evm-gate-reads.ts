@@ -64,6 +64,16 @@ const erc1155BalanceOfAbi = parseAbi([
   'function balanceOf(address account, uint256 id) view returns (uint256)',
 ])
 
+/**
+ * Calldata bytes of the calls in one deployless multicall (viem's `batchSize`). A deployless
+ * call is contract creation: post-Shanghai nodes refuse initcode over 49 152 bytes (EIP-3860)
+ * and a "deployed" answer over 24 576 bytes (EIP-170) — each call costs about 224 bytes of the
+ * one and 160 of the other, so one eth_call holds about 150 calls. 3000 bytes is at most ~80
+ * calls of 36 bytes plus the ≤ 32 four-byte ones of a gate: a 1000-id condition is ~12
+ * eth_calls, all at the same block, asked together (a usual gate stays one eth_call).
+ */
+const MULTICALL_CHUNK_BYTES = 3000
+
 const UNLIMITED: ReadLimits = { run: (call) => call(), perRequest: Number.POSITIVE_INFINITY }
 
 /** One entry of the multicall. */
@@ -89,9 +99,10 @@ interface Plan {
 /**
  * A gate's conditions on one EVM chain, answered at one block: the chain's head when the read
  * starts (`eth_blockNumber`, shared with every concurrent read of the chain), then
- * - every contract call of every condition in one deployless multicall (one `eth_call`, on any
- *   node, no multicall3 deployment needed; `allowFailure`, so a call that reverts is that
- *   condition's answer, not the gate's failure);
+ * - every contract call of every condition in one deployless multicall (on any node, no
+ *   multicall3 deployment needed; `allowFailure`, so a call that reverts is that condition's
+ *   answer, not the gate's failure), in eth_calls of at most `MULTICALL_CHUNK_BYTES` of
+ *   calldata (one for a usual gate);
  * - the wallet's coin balance (`eth_getBalance`) at the same block, asked in the same tick on the
  *   reader's batching client, so both travel as one JSON-RPC batch: one HTTP POST per chain
  *   (after the endpoint's one-time `eth_chainId` proof).
@@ -188,7 +199,7 @@ async function readAll(
           contracts: calls as never,
           allowFailure: true,
           deployless: true,
-          batchSize: 0,
+          batchSize: MULTICALL_CHUNK_BYTES,
           blockNumber,
         }),
     nativeOf === undefined ? undefined : client.getBalance({ address: nativeOf, blockNumber }),

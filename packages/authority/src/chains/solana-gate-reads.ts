@@ -73,7 +73,6 @@ const SOLANA_KINDS: ReadonlySet<string> = new Set<SolanaGateCondition['type']>([
   'picket',
 ])
 
-
 /**
  * Answers every condition, by key. A failure of the chain itself (no answer, a malformed
  * answer, a JSON-RPC error about the node) is not an answer: it throws `ChainUnavailableError`
