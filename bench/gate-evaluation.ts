@@ -16,7 +16,7 @@
  *    concurrency 1 (latency) and GE_CONCURRENCY (req/s); RPC HTTP POSTs per evaluation counted
  *    by a proxy in front of each chain.
  * 2. warm: the same gates decided from a token that recorded the answers: (a) core's
- *    `evaluateGate(compiled, tokenLookup(claims, aliases))` on a fresh claims object per call (no
+ *    `evaluateGate(compiled, tokenLookup(claims))` on a fresh claims object per call (no
  *    memo), ops/s; (b) over HTTP (autocannon) through the Fastify plugin's cache-hit path on a
  *    `gate` route vs a `true` route vs a `requirements` route, same token, same server, runs
  *    alternated in rounds.
@@ -292,8 +292,8 @@ const compiled: Record<'gate4' | 'gate10', CompiledGate> = {
 
 const normalized = normalizeRequirements(requirements)
 const coreCases = {
-  gate4: () => evaluateGate(compiled.gate4, tokenLookup({ ...warmClaims }, DEFAULT_CHAIN_ALIASES)).met,
-  gate10: () => evaluateGate(compiled.gate10, tokenLookup({ ...warmClaims }, DEFAULT_CHAIN_ALIASES)).met,
+  gate4: () => evaluateGate(compiled.gate4, tokenLookup({ ...warmClaims })).met,
+  gate10: () => evaluateGate(compiled.gate10, tokenLookup({ ...warmClaims })).met,
   requirements: () => claimsSatisfy({ ...warmClaims }, normalized),
 }
 type CoreCase = keyof typeof coreCases
@@ -521,7 +521,7 @@ for (const id of skip.has('cold') ? [] : (['gate4', 'gate10'] as const)) {
 const coreRef = median(core.requirements)
 lines.push(
   '',
-  `**2a. Warm, core** — \`evaluateGate(compiled, tokenLookup(claims, aliases))\` on the token that recorded the ` +
+  `**2a. Warm, core** — \`evaluateGate(compiled, tokenLookup(claims))\` on the token that recorded the ` +
     `answers (${factCount} answers in \`gateFacts\`), a fresh claims object per call (no memo); median of 5 × 300 ms, ` +
     `in this process. Load ${loads(coreLoads)}.`,
   '',

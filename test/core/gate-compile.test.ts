@@ -120,7 +120,11 @@ const EXTRA: [
 ]
 
 const compiledMet = (requirements: Requirements, caip2: string, claims: TokenFactsClaims) =>
-  evaluateGate(compileRequirements(requirements, caip2), tokenLookup(claims, DEFAULT_CHAIN_ALIASES)).met
+  // The token says which chain its balances were read on, as the authority records it (`caip2`).
+  evaluateGate(
+    compileRequirements(requirements, caip2),
+    tokenLookup({ ...claims, caip2: DEFAULT_CHAIN_ALIASES[claims.chain] }),
+  ).met
 
 t.test('differential: the compiled gate is met exactly when claimsSatisfy holds', async (t) => {
   let compared = 0

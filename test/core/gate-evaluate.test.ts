@@ -377,12 +377,12 @@ t.test('tokenLookup: gateFacts, per-id balances and Picket balances', async (t) 
   const erc20Base = conditionOf({ erc20: { chain: 'base', contract: PASS, min: '5' } })
   const claims = (extra: Partial<TokenFactsClaims> = {}): TokenFactsClaims => ({
     chain: 'ethereum',
+    caip2: 'eip155:1',
     walletAddress: WALLET,
     tokenBalances: {},
     ...extra,
   })
-  const look = (node: typeof erc20, extra?: Partial<TokenFactsClaims>, aliases = DEFAULT_CHAIN_ALIASES) =>
-    tokenLookup(claims(extra), aliases)(node)
+  const look = (node: typeof erc20, extra?: Partial<TokenFactsClaims>) => tokenLookup(claims(extra))(node)
 
   // gateFacts: by key and chain.
   t.same(look(erc20), { verdict: undefined }, 'nothing known')
@@ -427,73 +427,18 @@ t.test('tokenLookup: gateFacts, per-id balances and Picket balances', async (t) 
         walletAddress: SOL_WALLET,
         gateFacts: { 'eip155:1': { met: { [erc20.key]: true } } },
       }),
-      DEFAULT_CHAIN_ALIASES,
     )(erc20),
     { verdict: false, source: 'wallet' },
     'the wallet family comes first',
   )
 
-  // tokenIdBalances: ERC-1155.
+  // Per-id balances never answer erc721/erc1155 conditions: they do not say which standard they
+  // were read for (an ERC-1155 record once proved an erc721 condition on the same contract).
   const e1155 = conditionOf({ erc1155: { contract: PASS, id: '7', min: '2' } })
-  const e1155Base = conditionOf({ erc1155: { chain: 'base', contract: PASS, id: '7', min: '2' } })
   const ids = (perId: Record<string, string>) => ({ tokenIdBalances: { [PASS_LOWER]: perId } })
-  t.same(look(e1155, ids({ '7': '3' })), { verdict: true, source: 'token' })
-  t.same(look(e1155, ids({ '7': '1' })), { verdict: false, source: 'token' })
-  t.same(look(e1155, ids({ '8': '3' })), { verdict: undefined }, 'another id proves nothing')
-  t.same(
-    look(e1155, { tokenIdBalances: { [OTHER.toLowerCase()]: { '7': '3' } } }),
-    { verdict: undefined },
-    'another contract',
-  )
-  t.same(
-    look(e1155, { tokenBalances: { contractAddress: { [PASS]: '9' } } }),
-    { verdict: undefined },
-    'a contract-wide balance is not per id',
-  )
-  t.same(
-    look(e1155Base, ids({ '7': '3' })),
-    { verdict: undefined },
-    "balances prove only the token's own chain",
-  )
-  t.same(
-    look(e1155Base, { ...ids({ '7': '3' }), chain: 'base' }),
-    { verdict: true, source: 'token' },
-    "the token's chain through the aliases",
-  )
-  const custom = { ...DEFAULT_CHAIN_ALIASES, zora: 'eip155:7777777' }
-  const e1155Zora = conditionOf({ erc1155: { chain: 'eip155:7777777', contract: PASS, id: '7' } })
-  t.same(
-    look(e1155Zora, { ...ids({ '7': '1' }), chain: 'zora' }, custom),
-    { verdict: true, source: 'token' },
-    "an adapter's alias",
-  )
-  t.same(
-    look(e1155Zora, { ...ids({ '7': '1' }), chain: 'zora' }),
-    { verdict: undefined },
-    'an unknown token chain proves nothing',
-  )
-  t.same(
-    look(conditionOf({ erc1155: { contract: PASS, id: '7', max: '0' } }), ids({ '7': '0' })),
-    { verdict: true, source: 'token' },
-    'max 0: holds none',
-  )
-
-  // tokenIdBalances: ERC-721 with ids, every id read.
+  t.same(look(e1155, ids({ '7': '3' })), { verdict: undefined }, 'erc1155: per-id balances prove nothing')
   const e721 = conditionOf({ erc721: { contract: PASS, ids: ['1-3'], min: 2 } })
-  t.same(look(e721, ids({ '1': '1', '2': '0', '3': '1' })), { verdict: true, source: 'token' })
-  t.same(look(e721, ids({ '1': '1', '2': '0', '3': '0' })), { verdict: false, source: 'token' })
-  t.same(look(e721, ids({ '1': '1', '3': '1' })), { verdict: undefined }, 'an id not read: unknown')
-  t.same(look(e721, ids({ '1': '1', '2': '1', '4': '1' })), { verdict: undefined })
-  t.same(
-    look(conditionOf({ erc721: { contract: PASS } }), ids({ '1': '1' })),
-    { verdict: undefined },
-    'without ids: a contract-wide question',
-  )
-  t.same(
-    look(conditionOf({ erc721: { chain: 'polygon', contract: PASS, ids: ['1'] } }), ids({ '1': '1' })),
-    { verdict: undefined },
-    'another chain',
-  )
+  t.same(look(e721, ids({ '1': '1', '2': '0', '3': '1' })), { verdict: undefined }, 'erc721: neither')
   t.same(look(erc20, ids({ '1': '9' })), { verdict: undefined }, 'ERC-20 is never proven by balances')
 
   // Picket conditions: claimsSatisfy, true or unknown.
@@ -509,9 +454,27 @@ t.test('tokenLookup: gateFacts, per-id balances and Picket balances', async (t) 
   )
   t.same(look(picket, { tokenBalances: {} }), { verdict: undefined })
   t.same(
-    look(picket, { chain: 'polygon', tokenBalances: { contractAddress: { [PASS]: '2' } } }),
+    look(picket, {
+      chain: 'polygon',
+      caip2: 'eip155:137',
+      tokenBalances: { contractAddress: { [PASS]: '2' } },
+    }),
     { verdict: undefined },
     'balances of another chain',
+  )
+  t.same(
+    look(picket, { caip2: undefined, tokenBalances: { contractAddress: { [PASS]: '2' } } }),
+    { verdict: undefined },
+    'a token that does not say which chain its balances were read on proves nothing by them',
+  )
+  t.same(
+    look(picket, {
+      chain: 'localhost',
+      caip2: 'eip155:31337',
+      tokenBalances: { contractAddress: { [PASS]: '2' } },
+    }),
+    { verdict: undefined },
+    "the authority's chain id, not an adapter's alias for the slug, decides",
   )
   const perId = conditionOf({ picket: { contractAddress: PASS, tokenIds: ['1', '2'], minTokenBalance: '2' } })
   t.same(
@@ -526,9 +489,9 @@ t.test('tokenLookup: gateFacts, per-id balances and Picket balances', async (t) 
       claims({
         chain: 'solana',
         walletAddress: SOL_WALLET,
+        caip2: SOLANA,
         tokenBalances: { collection: { [SOL_OTHER]: '1' } },
       }),
-      DEFAULT_CHAIN_ALIASES,
     )(solPicket),
     { verdict: true, source: 'token' },
   )
@@ -540,12 +503,11 @@ t.test('tokenLookup: gateFacts, per-id balances and Picket balances', async (t) 
       { any: [{ allowlist: [WALLET] }, { erc20: { contract: PASS } }] },
     ],
   })
-  t.equal(evaluateGate(gate, tokenLookup(claims(ids({ '7': '2' })), DEFAULT_CHAIN_ALIASES)).met, true)
+  const facts = (met: Record<string, boolean>) => ({ gateFacts: { 'eip155:1': { block: 9, met } } })
+  const [badge] = gate.conditions
+  t.equal(evaluateGate(gate, tokenLookup(claims(facts({ [badge!.key]: true })))).met, true)
   t.equal(
-    evaluateGate(
-      gate,
-      tokenLookup(claims({ ...ids({ '7': '2' }), walletAddress: OTHER }), DEFAULT_CHAIN_ALIASES),
-    ).met,
+    evaluateGate(gate, tokenLookup(claims({ ...facts({ [badge!.key]: true }), walletAddress: OTHER }))).met,
     undefined,
     'the erc20 is to be read',
   )

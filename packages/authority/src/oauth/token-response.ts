@@ -3,6 +3,7 @@ import type { ProjectConfig } from '../config.js'
 import { issuerOf } from '../request-context.js'
 import type { AuthorityRuntime } from '../runtime.js'
 import { issueAccessToken } from '../tokens/issue.js'
+import { withChainId } from '../tokens/mint.js'
 import { issueIdToken } from './id-token.js'
 
 /**
@@ -55,7 +56,7 @@ export async function buildTokenResponse(
     user,
     // Every access token of the session names it: revoking the session (reuse, logout, a sold
     // token) is visible to whoever checks `sid`.
-    extensions: { ...input.extensions, sid: input.sessionId },
+    extensions: withChainId(runtime, user, { ...input.extensions, sid: input.sessionId }),
     issuer,
     audience: project.id,
     issuedAt,

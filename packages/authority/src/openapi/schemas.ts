@@ -274,6 +274,12 @@ export const SCHEMAS = {
         minimum: 0,
         description: 'The EVM block the balances were read at (the oldest, after /authz merged reads)',
       },
+      caip2: {
+        type: 'string',
+        description:
+          "The CAIP-2 id of the token's chain on this authority (e.g. `eip155:31337`): its balances prove gate " +
+          'conditions on that chain only',
+      },
       gateFacts: {
         type: 'object',
         description:

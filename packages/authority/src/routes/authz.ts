@@ -126,7 +126,7 @@ async function authorizeGate(
   signal: AbortSignal,
 ): Promise<AuthResponse> {
   const gate = parseRequestGate(runtime, body.gate)
-  if (!body.revalidate && evaluateGate(gate, tokenLookup(claims, runtime.gateChains.aliases)).met === true) {
+  if (!body.revalidate && evaluateGate(gate, tokenLookup(claims)).met === true) {
     return { accessToken: body.accessToken, user: userOf(claims) }
   }
   const decision = await decideGate(runtime, claims, gate, signal)

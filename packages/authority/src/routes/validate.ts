@@ -54,7 +54,7 @@ export function registerValidateRoute(app: FastifyInstance, runtime: AuthorityRu
       const { claims } = await verifyProjectToken(runtime, project, body.accessToken)
       if (body.gate !== undefined) {
         const gate = parseRequestGate(runtime, body.gate)
-        const outcome = evaluateGate(gate, tokenLookup(claims, runtime.gateChains.aliases))
+        const outcome = evaluateGate(gate, tokenLookup(claims))
         if (outcome.met === true) return claims
         throw permissionDenied(
           outcome.met === false

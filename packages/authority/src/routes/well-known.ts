@@ -101,6 +101,7 @@ export function registerWellKnownRoutes(app: FastifyInstance, runtime: Authority
         'tokenIdBalances',
         'blockNumber',
         'gateFacts',
+        'caip2',
         'domain',
       ],
     }

@@ -48,6 +48,7 @@ export async function issueAccessToken(
     ...(input.extensions?.domain ? { domain: input.extensions.domain } : {}),
     ...(input.extensions?.blockNumber !== undefined ? { blockNumber: input.extensions.blockNumber } : {}),
     ...(input.extensions?.gateFacts ? { gateFacts: input.extensions.gateFacts } : {}),
+    ...(input.extensions?.caip2 ? { caip2: input.extensions.caip2 } : {}),
     // A login starts a session; a token minted from another (/authz) continues its session.
     sid: input.extensions?.sid ?? tid,
   }

@@ -5,6 +5,19 @@ import type { AuthorityRuntime } from '../runtime.js'
 import { issueAccessToken } from './issue.js'
 
 /**
+ * The token's chain as this authority serves it (`caip2`), so its balances prove gate
+ * conditions on exactly that chain (an adapter may map the slug elsewhere).
+ */
+export function withChainId(
+  runtime: Pick<AuthorityRuntime, 'gateChains'>,
+  user: Pick<AuthenticatedUser, 'chain'>,
+  extensions: AccessTokenExtensions,
+): AccessTokenExtensions {
+  const { aliases } = runtime.gateChains
+  return Object.hasOwn(aliases, user.chain) ? { ...extensions, caip2: aliases[user.chain]! } : extensions
+}
+
+/**
  * Mints the `{ accessToken, user }` answer of `/auth` and `/authz` (§2.2). `expiresAt`
  * defaults to now + the project's token lifetime.
  */
@@ -18,7 +31,7 @@ export async function mintAuthResponse(
   const issuedAt = Math.floor(runtime.now() / 1000)
   const { accessToken } = await issueAccessToken(runtime.signingKey, {
     user,
-    extensions,
+    extensions: withChainId(runtime, user, extensions),
     issuer: issuerOf(runtime),
     audience: project.id,
     issuedAt,

@@ -1,3 +1,4 @@
+import { caip2Family } from './gate-chains.js'
 import { isRecord } from './is-record.js'
 import { InvalidTokenError } from './token-errors.js'
 import type { AccessTokenPayload } from './types.js'
@@ -67,6 +68,12 @@ export function accessTokenClaimsProblem(
   const { blockNumber } = payload
   if (blockNumber !== undefined && !(Number.isSafeInteger(blockNumber) && (blockNumber as number) >= 0)) {
     return "token claim 'blockNumber' must be a non-negative integer"
+  }
+  if (
+    payload.caip2 !== undefined &&
+    (typeof payload.caip2 !== 'string' || caip2Family(payload.caip2) === undefined)
+  ) {
+    return "token claim 'caip2' must be a CAIP-2 chain id (eip155:<id> or solana:<reference>)"
   }
   const gateFactsProblem = gateFactsClaimProblem(payload.gateFacts)
   if (gateFactsProblem !== undefined) return gateFactsProblem

@@ -1,10 +1,8 @@
 import { chainTypeOf } from './chain-type.js'
-import { claimsSatisfy, type ProvingClaims, tokenIdKey } from './claims-satisfy.js'
-import { amountWithin } from './gate-answers.js'
+import { claimsSatisfy, type ProvingClaims } from './claims-satisfy.js'
 import { caip2Family } from './gate-chains.js'
 import type { ConditionKnowledge, ConditionLookup } from './gate-evaluate.js'
-import type { AllowlistNode, Caip2ChainId, ConditionNode } from './gate-language.js'
-import { idsOfRanges } from './gate-parse.js'
+import type { AllowlistNode } from './gate-language.js'
 import type { GateFacts } from './types.js'
 
 const UNKNOWN: ConditionKnowledge = Object.freeze({ verdict: undefined })
@@ -37,50 +35,29 @@ export function walletLookup(walletAddress: string, walletChain: string): Condit
 
 export interface TokenFactsClaims extends ProvingClaims {
   gateFacts?: GateFacts | undefined
+  caip2?: string | undefined
 }
 
 /**
  * What a token proves about each condition: `walletLookup`'s answers, then the answers a chain
- * gave for exactly this condition (`gateFacts`, by key), then the balances the token carries
- * for its own chain: per-id balances for ERC-721 ids and ERC-1155 ids (`tokenIdBalances`) and
- * Picket requirements by Picket's rule (`claimsSatisfy`; "not proven" stays unknown).
- *
- * @param aliases chain slugs → CAIP-2, to know which CAIP-2 chain the token's `chain` claim is
+ * gave for exactly this condition (`gateFacts`, by key and chain), then, for `picket`
+ * conditions on the chain the token's balances were read on (its `caip2` claim, as the
+ * authority that minted it serves that chain), Picket's rule on those balances
+ * (`claimsSatisfy`; "not proven" stays unknown). Per-id balances do not answer `erc721` or
+ * `erc1155` conditions: they do not say which standard they were read for, and a gate names it.
  */
-export function tokenLookup(
-  claims: TokenFactsClaims,
-  aliases: Readonly<Record<string, Caip2ChainId>>,
-): ConditionLookup {
+export function tokenLookup(claims: TokenFactsClaims): ConditionLookup {
   const fromWallet = walletLookup(claims.walletAddress, claims.chain)
-  const tokenChain = Object.hasOwn(aliases, claims.chain) ? aliases[claims.chain] : undefined
   return (node) => {
     const known = fromWallet(node)
     if (known.verdict !== undefined || node.type === 'allowlist') return known
     const facts = claims.gateFacts?.[node.chain]?.met
     if (facts && Object.hasOwn(facts, node.key)) return { verdict: facts[node.key] === true, source: 'token' }
-    if (node.chain !== tokenChain) return UNKNOWN
-    const verdict = fromBalances(node, claims)
-    return verdict === undefined ? UNKNOWN : { verdict, source: 'token' }
+    if (node.type === 'picket' && node.chain === claims.caip2 && claimsSatisfy(claims, node.requirements)) {
+      return { verdict: true, source: 'token' }
+    }
+    return UNKNOWN
   }
-}
-
-function fromBalances(node: ConditionNode, claims: TokenFactsClaims): boolean | undefined {
-  if (node.type === 'picket') return claimsSatisfy(claims, node.requirements) ? true : undefined
-  if (node.type !== 'erc1155' && !(node.type === 'erc721' && node.ranges)) return undefined
-  const perId = claims.tokenIdBalances?.[node.contract]
-  if (!perId) return undefined
-  if (node.type === 'erc1155') {
-    const balance = Object.hasOwn(perId, node.id) ? perId[node.id] : undefined
-    return typeof balance === 'string' ? amountWithin(balance, node) : undefined
-  }
-  // ERC-721: every id of the condition must have been read; the count of held ones decides.
-  let held = 0
-  for (const id of idsOfRanges(node.ranges!)) {
-    const key = tokenIdKey(id)!
-    if (!Object.hasOwn(perId, key)) return undefined
-    if (perId[key] !== '0') held++
-  }
-  return held >= node.min
 }
 
 /** The most condition answers one token carries; more only means more reads later. */

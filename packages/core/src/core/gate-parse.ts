@@ -587,6 +587,7 @@ function idRanges(value: unknown, path: string, state: ParseState): readonly (re
   const merged: [bigint, bigint][] = []
   for (const span of spans) {
     const last = merged.at(-1)
+    // biome-ignore lint/complexity/useMathMinMax: bigints (Math.max takes numbers)
     if (last && span[0] <= last[1] + 1n) last[1] = span[1] > last[1] ? span[1] : last[1]
     else merged.push([span[0], span[1]])
   }

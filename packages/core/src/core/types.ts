@@ -148,6 +148,12 @@ export interface AccessTokenPayload extends AuthenticatedUser {
    * next request is decided from the token.
    */
   gateFacts?: GateFacts
+  /**
+   * This package's claim: the CAIP-2 id of the chain `chain` names on the authority that minted
+   * the token (`eip155:31337` for a `localhost` chain of that id). Balances in the token prove
+   * gate conditions on this chain only, never on a chain an adapter's alias maps the slug to.
+   */
+  caip2?: string
 }
 
 /**
@@ -159,7 +165,7 @@ export type GateFacts = Record<string, { block?: number; met: Record<string, boo
 /** The claims this package adds to Picket's set (§5.2); official SDKs ignore them. */
 export type AccessTokenExtensions = Pick<
   AccessTokenPayload,
-  'tokenIdBalances' | 'domain' | 'sid' | 'blockNumber' | 'gateFacts'
+  'tokenIdBalances' | 'domain' | 'sid' | 'blockNumber' | 'gateFacts' | 'caip2'
 >
 
 export interface TokenOwnershipRequest {

@@ -138,15 +138,12 @@ function checkOf(gate: ResolvedGate): Check | undefined {
  * A gate's verdict from a token's claims, memoised per claims object: the verified-token cache
  * hands out one object per token, so a cache hit costs one WeakMap lookup, not an evaluation.
  */
-function gateVerdictsOf(
-  compiled: CompiledGate,
-  aliases: Readonly<Record<string, string>>,
-): (claims: AccessTokenPayload) => GateVerdict {
+function gateVerdictsOf(compiled: CompiledGate): (claims: AccessTokenPayload) => GateVerdict {
   const verdicts = new WeakMap<AccessTokenPayload, GateVerdict>()
   return (claims) => {
     let verdict = verdicts.get(claims)
     if (verdict === undefined) {
-      verdict = evaluateGate(compiled, tokenLookup(claims, aliases))
+      verdict = evaluateGate(compiled, tokenLookup(claims))
       verdicts.set(claims, verdict)
     }
     return verdict
@@ -197,8 +194,7 @@ export function createGate<Req>(context: GateContext<Req>, gate: ResolvedGate): 
   // Checks decided from the token; a revalidating route's own check always asks the chain.
   const fromToken = [floor, gate.revalidate ? undefined : route].filter((c): c is Check => c !== undefined)
   const routeGate = gate.gate
-  const gateFromToken =
-    routeGate && !gate.revalidate ? gateVerdictsOf(routeGate, options.chainAliases) : undefined
+  const gateFromToken = routeGate && !gate.revalidate ? gateVerdictsOf(routeGate) : undefined
 
   /**
    * A gate's requirements apply to one chain: a token minted on another can prove nothing there,
@@ -303,11 +299,7 @@ export function createGate<Req>(context: GateContext<Req>, gate: ResolvedGate): 
     }
     const proven = evaluateGate(
       compiled,
-      readNow(
-        tokenLookup(outcome.claims, options.chainAliases),
-        tokenLookup(who.claims, options.chainAliases),
-        gate.revalidate,
-      ),
+      readNow(tokenLookup(outcome.claims), tokenLookup(who.claims), gate.revalidate),
     )
     if (proven.met !== true) {
       // The authority granted, but its token does not prove the gate (another version, or a gate
