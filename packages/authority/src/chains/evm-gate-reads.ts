@@ -7,7 +7,7 @@ import type {
   PicketHoldingNode,
   Requirements,
 } from 'picket-core'
-import { amountWithin, claimsSatisfy, compareCallOutput, GATE_LIMITS } from 'picket-core'
+import { amountWithin, claimsSatisfy, compareCallOutput, GATE_LIMITS, WALLET_ARGUMENT } from 'picket-core'
 import {
   type Abi,
   type AbiFunction,
@@ -364,7 +364,7 @@ function callPlan(node: ContractCallNode, contract: Address, owner: Address): Pl
     return { error: `${named} has no output #${node.output}` }
   }
   const args = node.args.map((arg, i) => {
-    if (arg === '$wallet') return owner
+    if (arg === WALLET_ARGUMENT) return owner
     if (typeof arg === 'string' && /^u?int\d*$/.test(fn.inputs[i]!.type) && /^-?\d+$/.test(arg))
       return BigInt(arg)
     return arg

@@ -605,14 +605,6 @@ function rangeSize(ranges: readonly (readonly [string, string])[]): number {
   return ranges.reduce((sum, [low, high]) => sum + Number(BigInt(high) - BigInt(low) + 1n), 0)
 }
 
-/** Every id in a condition's ranges, as decimal strings. */
-export function idsOfRanges(ranges: readonly (readonly [string, string])[]): string[] {
-  const ids: string[] = []
-  for (const [low, high] of ranges)
-    for (let id = BigInt(low); id <= BigInt(high); id++) ids.push(id.toString())
-  return ids
-}
-
 function withoutLabels(node: GateNode): unknown {
   if ('key' in node) return node.key
   const { label: _label, ...rest } = node
