@@ -193,17 +193,26 @@ async function countAssets(
   let count = 0
   for (let page = 1; page <= DAS_MAX_PAGES; page++) {
     const result = await call<unknown>(dasUrls, 'searchAssets', { ...filter, page, limit: DAS_PAGE_LIMIT })
-    if (!isRecord(result)) throw malformed(chain, 'searchAssets', 'result is not an object')
-    const onPage = Array.isArray(result.items)
-      ? result.items.length
-      : typeof result.total === 'number' && Number.isSafeInteger(result.total) && result.total >= 0
-        ? result.total
-        : undefined
-    if (onPage === undefined) throw malformed(chain, 'searchAssets', 'result has neither items nor total')
+    const onPage = assetsOnPage(chain, result)
     count += onPage
     if (onPage < DAS_PAGE_LIMIT) break
   }
   return String(count)
+}
+
+/**
+ * The number of assets on one DAS page: in the Metaplex reference implementation (and Helius)
+ * `result.total` is the number on *this* page; `items` is preferred.
+ */
+export function assetsOnPage(chain: ChainDefinition, result: unknown): number {
+  if (!isRecord(result)) throw malformed(chain, 'searchAssets', 'result is not an object')
+  const onPage = Array.isArray(result.items)
+    ? result.items.length
+    : typeof result.total === 'number' && Number.isSafeInteger(result.total) && result.total >= 0
+      ? result.total
+      : undefined
+  if (onPage === undefined) throw malformed(chain, 'searchAssets', 'result has neither items nor total')
+  return onPage
 }
 
 /**
@@ -273,7 +282,7 @@ export function malformed(chain: ChainDefinition, method: string, detail: string
   return new ChainUnavailableError(chain.slug, `${method}: malformed response (${detail})`)
 }
 
-export function dig(value: unknown, path: readonly string[]): unknown {
+function dig(value: unknown, path: readonly string[]): unknown {
   let current = value
   for (const key of path) {
     if (!isRecord(current)) return undefined

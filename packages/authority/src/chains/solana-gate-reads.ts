@@ -33,7 +33,13 @@ import {
 } from './json-rpc.js'
 import { type ChainDefinition, rpcEndpointsOf } from './registry.js'
 import { callWithFallback } from './rpc-fallback.js'
-import { classifySolanaFailure, malformed, type SolanaReadOptions, uiAmountOf } from './solana-balances.js'
+import {
+  assetsOnPage,
+  classifySolanaFailure,
+  malformed,
+  type SolanaReadOptions,
+  uiAmountOf,
+} from './solana-balances.js'
 
 /**
  * The conditions of a gate on a Solana chain, read together (issue 15):
@@ -363,21 +369,6 @@ function nativeAnswer(lamports: number, bounds: NativeNode): ConditionAnswer {
   return {
     error: `the balance (${sol(exact)} SOL) is too close to the bounds for the precision of the answer`,
   }
-}
-
-/**
- * The number of assets on one DAS page. As in `readSolanaBalances`: in the Metaplex reference
- * implementation (and Helius) `result.total` is the number on *this* page; `items` is preferred.
- */
-function assetsOnPage(chain: ChainDefinition, result: unknown): number {
-  if (!isRecord(result)) throw malformed(chain, 'searchAssets', 'result is not an object')
-  const onPage = Array.isArray(result.items)
-    ? result.items.length
-    : typeof result.total === 'number' && Number.isSafeInteger(result.total) && result.total >= 0
-      ? result.total
-      : undefined
-  if (onPage === undefined) throw malformed(chain, 'searchAssets', 'result has neither items nor total')
-  return onPage
 }
 
 /**
